@@ -129,4 +129,5 @@ d = { 'settings': { 'branch': 'main',
                                   'ebm_nb.partition.grid_log_partition': ('partition.html#grid_log_partition', 'ebm_nb/partition.py'),
                                   'ebm_nb.partition.quadrature_log_partition': ( 'partition.html#quadrature_log_partition',
                                                                                  'ebm_nb/partition.py'),
+                                  'ebm_nb.partition.time_enumeration': ('partition.html#time_enumeration', 'ebm_nb/partition.py'),
                                   'ebm_nb.partition.whiten': ('partition.html#whiten', 'ebm_nb/partition.py')}}}
