@@ -4,3 +4,6 @@ __version__ = "0.0.1"
 # nbdev-export; nbdev only keeps __version__ current.)
 from .core import *
 from .partition import *
+from .ratios import *
+from .diagnostics import *
+from .mcmc import *

@@ -1,0 +1,111 @@
+"""The samplers: shapes, reproducibility, exactness on small targets, and bad input."""
+import hashlib
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import ebm_nb as eb
+
+CONT = ("metropolis", "mala", "hmc")
+
+
+@pytest.mark.parametrize("method", CONT + ("langevin",))
+def test_shapes_and_seed(method):
+    g = eb.Gaussian(mu=[0.0, 1.0, 2.0], cov=np.eye(3))
+    kw = dict(step_size=0.2) if method == "langevin" else {}
+    a = g.sample(50, n_chains=3, method=method, seed=7, warmup=20, thin=2, **kw)
+    b = g.sample(50, n_chains=3, method=method, seed=7, warmup=20, thin=2, **kw)
+    assert a.draws.shape == (3, 50, 3) and a.acceptance_rate.shape == (3,)
+    np.testing.assert_array_equal(a.draws, b.draws)
+    c = g.sample(50, n_chains=3, method=method, seed=8, warmup=20, **kw)
+    assert not np.array_equal(a.draws, c.draws)
+    assert np.all((a.acceptance_rate >= 0) & (a.acceptance_rate <= 1))
+
+
+def test_one_dimensional_event_shape():
+    s = eb.Gaussian(1.0, 2.0).sample(30, n_chains=2, seed=0, warmup=30)
+    assert s.draws.shape == (2, 30) and s.flat().shape == (60,)
+
+
+def test_longer_run_extends_shorter_one():
+    # with a fixed step size (no adaptation) each chain's stream is consumed in order: a longer run starts the same
+    g = eb.Gaussian(0.0, 1.0)
+    a = g.sample(100, n_chains=4, seed=3, method="metropolis", step_size=1.0, warmup=0)
+    b = g.sample(200, n_chains=4, seed=3, method="metropolis", step_size=1.0, warmup=0)
+    np.testing.assert_array_equal(a.draws, b.draws[:, :100])
+
+
+def test_thread_count_does_not_change_draws():
+    probe = ("import hashlib, ebm_nb as eb\n"
+             "g = eb.Gaussian(mu=[0.0, 0.0], cov=[[1.0, 0.5], [0.5, 1.0]])\n"
+             "bm = eb.BoltzmannMachine([[0.0, 0.7], [0.7, 0.0]], [0.1, -0.2], domain='spin')\n"
+             "d = [g.sample(200, n_chains=5, method=m, seed=1).draws for m in ('metropolis', 'mala', 'hmc')]\n"
+             "d += [bm.sample(200, n_chains=5, method=m, seed=1).draws for m in ('metropolis', 'gibbs')]\n"
+             "print(hashlib.sha256(b''.join(x.tobytes() for x in d)).hexdigest())\n")
+    out = {t: subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, NUMBA_NUM_THREADS=str(t)),
+                             capture_output=True, text=True, check=True).stdout for t in (1, 2)}
+    assert out[1] == out[2] and len(out[1].strip()) == 64
+
+
+@pytest.mark.parametrize("method", ["metropolis", "gibbs"])
+def test_discrete_boltzmann_exact_marginals(method):
+    # 3 spins: exact P(x) by enumeration; draws thinned by 5 sweeps are close to independent at these couplings
+    W = np.array([[0.0, 0.8, -0.4], [0.8, 0.0, 0.3], [-0.4, 0.3, 0.0]])
+    b = np.array([0.2, -0.5, 0.1])
+    m = eb.BoltzmannMachine(W, b, domain="spin")
+    X = eb.all_states(3, "spin")
+    p = np.exp(m.log_prob(X))
+    s = m.sample(20000, n_chains=4, method=method, seed=5, thin=5)
+    codes = ((s.flat() > 0) * (1 << np.arange(3))).sum(axis=1)
+    obs = np.bincount(codes, minlength=8)
+    import scipy.stats
+    assert scipy.stats.chisquare(obs, p * obs.sum()).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(n_draws=10, n_chains=0), "`n_chains`"),
+    (dict(n_draws=10, n_chains=2.5), "`n_chains`"),
+    (dict(n_draws=0), "`n_draws`"),
+    (dict(n_draws=10, step_size=0.0), "`step_size`"),
+    (dict(n_draws=10, step_size=-0.1), "`step_size`"),
+    (dict(n_draws=10, step_size=float("inf")), "`step_size`"),
+    (dict(n_draws=10, init=np.zeros(3)), "`init`"),
+    (dict(n_draws=10, init=np.zeros((5, 2))), "`init`"),
+    (dict(n_draws=10, init=[0.0, np.nan]), "`init`"),
+    (dict(n_draws=10, method="gibbs"), "`method`"),
+    (dict(n_draws=10, method="magic"), "`method`"),
+    (dict(n_draws=10, method="langevin"), "`step_size`"),
+    (dict(n_draws=10, thin=0), "`thin`"),
+    (dict(n_draws=10, warmup=-1), "`warmup`"),
+    (dict(n_draws=10, warmup=0), "warmup"),
+    (dict(n_draws=10, seed=-4), "`seed`"),
+    (dict(n_draws=10, target_accept=1.5), "`target_accept`"),
+])
+def test_bad_input(kwargs, match):
+    g = eb.Gaussian(mu=[0.0, 0.0], cov=np.eye(2))
+    with pytest.raises((ValueError, TypeError), match=match):
+        g.sample(**kwargs)
+
+
+def test_energy_without_gradient():
+    import numba
+    @numba.njit
+    def e(x, p): return 0.5 * x[0] * x[0]
+    m = eb.Energy(e, dim=1)
+    with pytest.raises(ValueError, match="gradient"):
+        m.sample(10, method="hmc")
+    assert m.sample(10, seed=0, warmup=10).method == "metropolis"
+
+
+@settings(deadline=None, max_examples=8)
+@given(st.floats(-5, 5), st.floats(0.3, 3.0), st.sampled_from(CONT))
+def test_gaussian_mean_within_5_mcse(mu, sigma, method):
+    s = eb.Gaussian(mu, sigma).sample(2000, n_chains=4, method=method, seed=21, warmup=500)
+    e = eb.ess(s.draws, method="mean")
+    mcse = s.draws.std() / math.sqrt(e)
+    assert abs(s.draws.mean() - mu) < 5 * mcse
