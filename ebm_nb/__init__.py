@@ -7,3 +7,4 @@ from .partition import *
 from .ratios import *
 from .diagnostics import *
 from .mcmc import *
+from .training import *
