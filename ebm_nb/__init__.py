@@ -7,4 +7,5 @@ from .partition import *
 from .ratios import *
 from .diagnostics import *
 from .mcmc import *
+from .contrastive import *
 from .training import *
