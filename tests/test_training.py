@@ -1,0 +1,93 @@
+"""eb.fit: validation, history, exact resume, and a discrete model learned by PCD."""
+import os
+
+import numpy as np
+import pytest
+
+import ebm_nb as eb
+
+DATA = np.random.default_rng(0).normal(1.0, 0.5, size=400)
+KW = dict(method="pcd", k=1, epochs=6, batch_size=50, learning_rate=0.05, step_size=0.5, seed=1, progress=False)
+
+
+def test_history_and_in_place_update():
+    g = eb.Gaussian(0.0, 1.0)
+    h = eb.fit(g, DATA, **KW, trace=True)
+    assert h["data_energy"].shape == (6,) and h["theta"].shape == (6, 2) and h["trace"].shape == (48, 2)
+    np.testing.assert_array_equal(g.get_params(), h["final_theta"])
+    assert h["param_names"] == ["mu", "log_sigma"]
+
+
+def test_same_seed_same_result_and_column_data():
+    a, b = eb.Gaussian(0.0, 1.0), eb.Gaussian(0.0, 1.0)
+    eb.fit(a, DATA, **KW); eb.fit(b, DATA[:, None], **KW)
+    np.testing.assert_array_equal(a.get_params(), b.get_params())
+
+
+@pytest.mark.parametrize("method,optimizer", [("pcd", "adam"), ("cd", "momentum"), ("pcd", "sgd")])
+def test_resume_is_bit_identical(tmp_path, monkeypatch, method, optimizer):
+    kw = {**KW, "method": method, "optimizer": optimizer, "average": 0.5}
+    full = eb.Gaussian(0.0, 1.0); eb.fit(full, DATA, **kw)
+    ck = tmp_path / "ck.npz"
+    import ebm_nb.training as tr
+    save = tr._save_checkpoint
+
+    class Crash(Exception): pass
+    def crash_after_epoch_3(path, state):
+        save(path, state)
+        if int(state["epoch"]) == 3: raise Crash
+    monkeypatch.setattr(tr, "_save_checkpoint", crash_after_epoch_3)
+    with pytest.raises(Crash):
+        eb.fit(eb.Gaussian(0.0, 1.0), DATA, **kw, checkpoint=ck)
+    monkeypatch.setattr(tr, "_save_checkpoint", save)
+    resumed = eb.Gaussian(0.0, 1.0); h = eb.fit(resumed, DATA, **kw, checkpoint=ck)
+    np.testing.assert_array_equal(resumed.get_params(), full.get_params())
+    assert h["data_energy"].shape == (6,)
+
+
+def test_checkpoint_of_other_run_refused(tmp_path):
+    ck = tmp_path / "ck.npz"
+    eb.fit(eb.Gaussian(0.0, 1.0), DATA, **KW, checkpoint=ck)
+    with pytest.raises(ValueError, match="another model"):
+        eb.fit(eb.Gaussian(0.0, 1.0), DATA, **{**KW, "learning_rate": 0.01}, checkpoint=ck)
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".ckpt-")]  # no temporary files left behind
+
+
+def test_bernoulli_learned_by_pcd():
+    rng = np.random.default_rng(3)
+    p = np.array([0.1, 0.5, 0.8])
+    data = (rng.random((3000, 3)) < p).astype(float)
+    m = eb.Bernoulli(p=[0.5, 0.5, 0.5])
+    eb.fit(m, data, method="pcd", k=1, epochs=20, batch_size=100, learning_rate=0.1, average=0.5, seed=0, progress=False)
+    mle = data.mean(axis=0)
+    se = np.sqrt(mle * (1 - mle) / len(data))
+    assert np.all(np.abs(m.p - mle) < 5 * se + 0.01)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(learning_rate=0.0), "`learning_rate`"), (dict(learning_rate=-0.1), "`learning_rate`"),
+    (dict(k=0), "`k`"), (dict(epochs=0), "`epochs`"), (dict(batch_size=0), "`batch_size`"),
+    (dict(method="sgd"), "`method`"), (dict(optimizer="rmsprop"), "`optimizer`"),
+    (dict(average=1.5), "`average`"), (dict(sampler="gibbs"), "`sampler`"), (dict(step_size=0.0), "`step_size`"),
+    (dict(weight_decay=-1.0), "`weight_decay`"), (dict(n_chains=0), "`n_chains`"),
+])
+def test_bad_arguments(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        eb.fit(eb.Gaussian(0.0, 1.0), DATA, **{**KW, **kwargs})
+
+
+@pytest.mark.parametrize("data,match", [
+    (np.array([1.0, np.nan, 2.0]), "`data`"), (np.ones((4, 2)), "`data` must have shape"),
+    (np.zeros(0), "empty"),
+])
+def test_bad_data(data, match):
+    with pytest.raises(ValueError, match=match):
+        eb.fit(eb.Gaussian(0.0, 1.0), data, **KW)
+
+
+def test_untrainable_energy():
+    import numba
+    @numba.njit
+    def e(x, p): return 0.5 * p[0] * x[0] * x[0]
+    with pytest.raises(ValueError, match="grad_params"):
+        eb.fit(eb.Energy(e, [1.0], dim=1, grad=None), DATA[:, None], **{**KW, "sampler": "metropolis"})
