@@ -14,14 +14,14 @@ def test_history_and_in_place_update():
     g = eb.Gaussian(0.0, 1.0)
     h = eb.fit(g, DATA, **KW, trace=True)
     assert h["data_energy"].shape == (6,) and h["theta"].shape == (6, 2) and h["trace"].shape == (48, 2)
-    np.testing.assert_array_equal(g.get_params(), h["final_theta"])
-    assert h["param_names"] == ["mu", "log_sigma"]
+    np.testing.assert_array_equal(g.get_theta(), h["final_theta"])
+    assert h["theta_names"] == ["mu", "log_sigma"]
 
 
 def test_same_seed_same_result_and_column_data():
     a, b = eb.Gaussian(0.0, 1.0), eb.Gaussian(0.0, 1.0)
     eb.fit(a, DATA, **KW); eb.fit(b, DATA[:, None], **KW)
-    np.testing.assert_array_equal(a.get_params(), b.get_params())
+    np.testing.assert_array_equal(a.get_theta(), b.get_theta())
 
 
 @pytest.mark.parametrize("method,optimizer", [("pcd", "adam"), ("cd", "momentum"), ("pcd", "sgd")])
@@ -41,7 +41,7 @@ def test_resume_is_bit_identical(tmp_path, monkeypatch, method, optimizer):
         eb.fit(eb.Gaussian(0.0, 1.0), DATA, **kw, checkpoint=ck)
     monkeypatch.setattr(tr, "_save_checkpoint", save)
     resumed = eb.Gaussian(0.0, 1.0); h = eb.fit(resumed, DATA, **kw, checkpoint=ck)
-    np.testing.assert_array_equal(resumed.get_params(), full.get_params())
+    np.testing.assert_array_equal(resumed.get_theta(), full.get_theta())
     assert h["data_energy"].shape == (6,)
 
 
@@ -89,5 +89,5 @@ def test_untrainable_energy():
     import numba
     @numba.njit
     def e(x, p): return 0.5 * p[0] * x[0] * x[0]
-    with pytest.raises(ValueError, match="grad_params"):
+    with pytest.raises(ValueError, match="grad_theta"):
         eb.fit(eb.Energy(e, [1.0], dim=1, grad=None), DATA[:, None], **{**KW, "sampler": "metropolis"})
