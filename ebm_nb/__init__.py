@@ -9,3 +9,17 @@ from .diagnostics import *
 from .mcmc import *
 from .contrastive import *
 from .training import *
+
+# The RBM chapter subclasses scikit-learn's estimator classes: load it (and scikit-learn) on first use only, so that
+# `import ebm_nb` stays fast.
+_LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule', 'rbm_log_partition_ais',
+                 'BernoulliRBM', 'load_binary_digits', 'image_grid', 'demo_rbm']}
+
+def __getattr__(name):
+    for mod, names in _LAZY.items():
+        if name in names:
+            import importlib
+            return getattr(importlib.import_module(f".{mod}", __name__), name)
+    raise AttributeError(f"module 'ebm_nb' has no attribute {name!r}")
+
+def __dir__(): return sorted(list(globals()) + [n for names in _LAZY.values() for n in names])
