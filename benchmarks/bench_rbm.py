@@ -5,7 +5,7 @@
 3. exact log Z over 2^20 hidden states: ebm_nb's Gray-code kernel vs a batched NumPy enumeration.
 
 Data: scikit-learn's 8×8 digits scaled to [0, 1] and binarised at 0.5 (75 % train, 25 % held out).
-Run: python benchmarks/bench_rbm.py [--seeds 5] [--quick]
+Run: python benchmarks/bench_rbm.py [--seeds 5] [--quick] [--json]
 """
 import argparse
 import math
@@ -44,11 +44,21 @@ def exact_loglik(W, bh, bv, X):
     return float(m.score_samples(X).mean())
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="fewer seeds and epochs (a smoke test, not a measurement)")
-    a = ap.parse_args()
+    ap.add_argument("--json", action="store_true", help="print the results as one JSON object instead of text")
+    a = ap.parse_args(argv)
+    if a.json:  # the text goes to a buffer; the numbers to standard output as JSON
+        import contextlib, io, json
+        res = {}
+        with contextlib.redirect_stdout(io.StringIO()): _run(a, res)
+        print(json.dumps(res, indent=2))
+    else: _run(a, {})
+
+
+def _run(a, res):
     Xtr, Xte = eb.load_binary_digits(0)
     X = np.vstack([Xtr, Xte])
     n_iter = 5 if a.quick else 20
@@ -62,6 +72,7 @@ def main():
     print(f"\n1. time per epoch, n_components=64, {n_iter} epochs, best of 3 after a warm-up")
     print(f"   ebm_nb  {1e3 * t_ours:8.2f} ms")
     print(f"   sklearn {1e3 * t_sk:8.2f} ms      ratio sklearn/ebm_nb = {t_sk / t_ours:.2f}×")
+    res["epoch_seconds"] = dict(ebm_nb=t_ours, sklearn=t_sk, ratio=t_sk / t_ours, n_iter=n_iter)
 
     # 2. exact log-likelihood of both fitted models over seeds
     rows = {"ebm_nb": [], "sklearn": []}
@@ -81,6 +92,9 @@ def main():
     d = stats["ebm_nb"][0][1] - stats["sklearn"][0][1]
     sd = math.hypot(stats["ebm_nb"][1][1], stats["sklearn"][1][1])
     print(f"   held-out difference ebm_nb − sklearn = {d:+.3f} ± {sd:.3f} nats ({d / sd:+.1f} s.e.)")
+    res["loglik"] = dict(seeds=seeds, n_iter=n_iter, **{f"{n}_{w}": dict(mean=float(stats[n][0][i]), stderr=float(stats[n][1][i]))
+                                                        for n in stats for i, w in enumerate(("train", "test"))},
+                         test_difference=d, test_difference_stderr=sd)
     pl = k.score_samples(Xte).mean()
     print(f"   (sklearn's own score_samples, a pseudo-likelihood, on its last model: {pl:.3f}; true: {rows['sklearn'][-1][1]:.3f})")
 
@@ -93,6 +107,7 @@ def main():
     print(f"\n3. exact log Z over 2^20 hidden states (64 visible)")
     print(f"   ebm_nb  {t_o:8.3f} s   log Z = {lz[0]:.12f}")
     print(f"   NumPy   {t_r:8.3f} s   log Z = {lz[1]:.12f}   ratio NumPy/ebm_nb = {t_r / t_o:.1f}×   |Δ| = {abs(lz[0] - lz[1]):.1e}")
+    res["log_z_2_20"] = dict(ebm_nb=t_o, numpy=t_r, ratio=t_r / t_o, abs_diff=abs(lz[0] - lz[1]))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,19 @@ from .diagnostics import *
 from .mcmc import *
 from .contrastive import *
 from .training import *
+from .ising import *
+from .ais import *
+from .neural import *
 
 # The RBM chapter subclasses scikit-learn's estimator classes: load it (and scikit-learn) on first use only, so that
 # `import ebm_nb` stays fast.
 _LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule', 'rbm_log_partition_ais',
                  'BernoulliRBM', 'load_binary_digits', 'image_grid', 'demo_rbm']}
+
+from . import core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural
+__all__ = [n for m in (core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural)
+           for n in m.__all__] + [n for names in _LAZY.values() for n in names]
+del core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural
 
 def __getattr__(name):
     for mod, names in _LAZY.items():

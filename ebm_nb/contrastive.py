@@ -11,15 +11,25 @@ import math
 
 import numpy as np
 
-from .core import EnergyModel, logsumexp, check_array
+from .core import EnergyModel, logsumexp, check_array, check_int
 from .partition import all_states
 
 # %% auto #0
 __all__ = ['exact_log_likelihood', 'exact_model_expectation', 'exact_gradient', 'exact_cd_gradient']
 
 # %% ../nbs/03_contrastive_divergence.ipynb #a5e29d80
+def _check_model(model):
+    if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    return model
+
+def _check_data(model, data):
+    "Data as validated (n, dim) rows of the model's domain; at least one."
+    X, _ = _check_model(model)._check_x(data, 'data')
+    if X.shape[0] == 0: raise ValueError("`data` is empty: give at least one configuration")
+    return X
+
 def _states_and_logp(model):
-    n = model.dim
+    n = _check_model(model).dim
     if model.domain == "continuous" or n > 20:
         raise ValueError("exact expectations need a binary or spin model with at most 20 units")
     X = all_states(n, model.domain)
@@ -29,7 +39,7 @@ def exact_log_likelihood(model:EnergyModel, # a binary or spin model with ≤ 20
                          data, # (n, dim) configurations
                         ) -> float: # mean log P(x_i), exact (Z by enumeration)
     "The exact mean log-likelihood of `data`."
-    X, _ = model._check_x(data, 'data')
+    X = _check_data(model, data)
     return float(np.mean(model.log_unnormalized(X)) - model.log_partition(method="exact").log_z)
 
 def exact_model_expectation(model:EnergyModel, # a binary or spin model with ≤ 20 units
@@ -42,7 +52,7 @@ def exact_gradient(model:EnergyModel, # a binary or spin model with ≤ 20 units
                    data, # (n, dim) configurations
                   ) -> np.ndarray: # ∇_θ of the mean log-likelihood, shape (n_params,)
     "∇_θ (1/n) Σ log P_θ(x_i) = -β (mean data ∂E/∂θ - E_P[∂E/∂θ]), exactly."
-    X, _ = model._check_x(data, 'data')
+    X = _check_data(model, data)
     return -model.beta * (model.grad_theta(X).mean(axis=0) - exact_model_expectation(model))
 
 def _gibbs_sweep_exact(p, E, beta, n):
@@ -61,8 +71,9 @@ def exact_cd_gradient(model:EnergyModel, # a binary or spin model with ≤ 20 un
                       k:int, # Gibbs sweeps from the data
                      ) -> np.ndarray: # the expectation of the CD-k gradient estimate, shape (n_params,)
     "E[CD-k gradient]: data term minus ∂E/∂θ averaged over the data distribution pushed through k exact Gibbs sweeps."
+    k = check_int(k, 'k', minimum=0)
     X, logp = _states_and_logp(model)
-    D, _ = model._check_x(data, 'data')
+    D = _check_data(model, data)
     lo = 0.0 if model.domain == "binary" else -1.0
     codes = ((D != lo) * (1 << np.arange(model.dim))).sum(axis=1)
     p = np.bincount(codes, minlength=X.shape[0]).astype(float) / D.shape[0]

@@ -69,10 +69,21 @@ def _logsumexp_rows(a, out):
 # %% ../nbs/00_core.ipynb #c088e391
 def _as_float_array(a, name):
     "`a` as a float64 array, or a TypeError naming the argument."
+    if isinstance(a, np.ndarray) and a.dtype.kind not in 'biuf':  # complex would lose its imaginary part silently
+        raise TypeError(f"`{name}` must be an array of real numbers, got an array of dtype {a.dtype}")
     try: arr = np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise TypeError(f"`{name}` must be an array of real numbers, got {type(a).__name__}") from e
     return arr
+
+def _check_axis(axis, arr):
+    "`axis` as an int in range for `arr`, or a TypeError/ValueError naming it."
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"`axis` must be an int or None, got {type(axis).__name__} {axis!r}")
+    axis = int(axis)
+    if arr.ndim == 0: raise ValueError("`axis` must be None for a scalar `a`")
+    if not -arr.ndim <= axis < arr.ndim: raise ValueError(f"`axis`={axis} is out of range for an array with {arr.ndim} dimensions")
+    return axis
 
 def logsumexp(a, # values, any shape
               axis:int|None=None, # axis to reduce; None reduces over all values
@@ -80,10 +91,9 @@ def logsumexp(a, # values, any shape
     "Numerically stable `log(sum(exp(a)))`: no overflow for huge `a`, `-inf` (not NaN) when every term is `-inf`."
     arr = _as_float_array(a, 'a')
     if axis is None: return float(_logsumexp(np.ascontiguousarray(arr.ravel())))
-    if arr.ndim == 0: raise ValueError("`axis` must be None for a scalar `a`")
-    if not -arr.ndim <= axis < arr.ndim: raise ValueError(f"`axis`={axis} is out of range for an array with {arr.ndim} dimensions")
+    axis = _check_axis(axis, arr)
     moved = np.moveaxis(arr, axis, -1)
-    rows = np.ascontiguousarray(moved.reshape(-1, moved.shape[-1]))
+    rows = np.ascontiguousarray(moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1]))  # (no -1: a 0-length axis is fine)
     out = np.empty(rows.shape[0])
     _logsumexp_rows(rows, out)
     return out.reshape(moved.shape[:-1])
@@ -93,7 +103,7 @@ def log_mean_exp(a, # values, any shape
                 ) -> float|np.ndarray: # log(mean(exp(a))) along `axis`
     "Numerically stable `log(mean(exp(a)))`, e.g. of importance weights kept as logs."
     arr = _as_float_array(a, 'a')
-    n = arr.size if axis is None else arr.shape[axis]
+    n = arr.size if axis is None else arr.shape[_check_axis(axis, arr)]
     if n == 0: raise ValueError("`a` is empty: the mean of no values is undefined")
     return logsumexp(arr, axis) - math.log(n)
 
@@ -152,11 +162,13 @@ def as_seed_sequence(seed, # int ≥ 0, SeedSequence, numpy Generator/RandomStat
     if seed < 0: raise ValueError(f"`{name}` must be a non-negative int, got {seed}")
     return np.random.SeedSequence(int(seed))
 
+_MAX_STREAMS = 2 ** 24  # the most streams (chains, runs) one call may ask for: each is a Python-level SeedSequence child
+
 def rng_states(seed, # anything `as_seed_sequence` accepts
                n_streams:int, # number of independent streams (e.g. one per chain)
               ) -> np.ndarray: # uint64 array (n_streams, 4): one xoshiro256** state per row
     "Independent xoshiro256** generator states, one row per stream, from `SeedSequence(seed).spawn(n_streams)`."
-    n_streams = check_int(n_streams, 'n_streams', minimum=1)
+    n_streams = check_int(n_streams, 'n_streams', minimum=1, maximum=_MAX_STREAMS)
     children = as_seed_sequence(seed).spawn(n_streams)
     out = np.empty((n_streams, 4), dtype=np.uint64)
     for i, c in enumerate(children):
@@ -256,6 +268,9 @@ def register_log_partition(name:str, # method name users pass to `log_partition(
                            fn, # fn(model, **kwargs) -> LogZ
                           ):
     "Make a generic log-partition algorithm available to every `EnergyModel` it applies to."
+    if not isinstance(name, str) or not name: raise TypeError(f"`name` must be a non-empty str, got {name!r}")
+    if not callable(applies): raise TypeError(f"`applies` must be callable, got {type(applies).__name__}")
+    if not callable(fn): raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
     _LOG_PARTITION_METHODS[name] = (applies, fn)
 
 class EnergyModel:
@@ -344,6 +359,7 @@ class EnergyModel:
     def log_partition(self, method:str|None=None, # "exact", "closed_form", "enumeration", "quadrature", ... (None: exact if available, else quadrature)
                       **kwargs) -> LogZ:
         "log Z(β) by `method`, with its error estimate, as a `LogZ`."
+        if method is not None and not isinstance(method, str): raise TypeError(f"`method` must be a str or None, got {method!r}")
         methods = self._log_partition_methods()
         if method is None: method = next((m for m in ("exact", "quadrature") if m in methods), None)
         if method is None: raise ValueError(f"no method to compute log Z is available for {self!r}")
@@ -423,6 +439,9 @@ _GradFn = types.FunctionType(GRAD_SIG)
 class TypedKernel:
     "A cached kernel compiled for exactly one signature, lazily on its first call; other argument types convert to it."
     def __init__(self, fn, sig, parallel=False):
+        if not callable(fn): raise TypeError(f"`fn` must be a function, got {type(fn).__name__}")
+        if not isinstance(sig, numba.core.typing.templates.Signature):
+            raise TypeError(f"`sig` must be a numba signature such as types.void(types.float64[::1]), got {type(sig).__name__}")
         self.py_func, self.sig = fn, sig
         self.dispatcher = numba.njit(cache=True, parallel=parallel)(fn)
         self._ready = False
@@ -439,6 +458,8 @@ def typed_njit(sig, # the one signature, e.g. types.void(_EnergyFn, types.float6
                parallel:bool=False, # compile `prange` loops in parallel
               ):
     "Decorator: a `TypedKernel` — cached, compiled for `sig` on first use (not at import), first-class function arguments typed by their signature."
+    if not isinstance(sig, numba.core.typing.templates.Signature):
+        raise TypeError(f"`sig` must be a numba signature such as types.void(types.float64[::1]), got {type(sig).__name__}")
     return lambda fn: TypedKernel(fn, sig, parallel)
 
 @typed_njit(types.void(_EnergyFn, types.float64[:, ::1], types.float64[::1], types.float64[::1]), parallel=True)
@@ -477,8 +498,9 @@ class Energy(EnergyModel):
         if domain not in DOMAINS: raise ValueError(f"`domain` must be one of {DOMAINS}, got {domain!r}")
         self.domain = domain
         self.event_shape = (check_int(dim, 'dim', minimum=1),)
-        self.params = check_array(np.atleast_1d(np.asarray(params, dtype=np.float64)) if not isinstance(params, (str, bytes)) else params,
-                                  'params', ndim=1) if np.size(params) else np.zeros(0)
+        p = check_array(params, 'params')
+        if p.ndim > 1: raise ValueError(f"`params` must be a number or a vector, got shape {p.shape}")
+        self.params = np.ascontiguousarray(p.reshape(-1))
         self.fn = _compile_for(fn, ENERGY_SIG, 'fn')
         if grad is not None and domain != "continuous": raise ValueError("`grad` is only meaningful on a continuous domain")
         self.grad = None if grad is None else _compile_for(grad, GRAD_SIG, 'grad')

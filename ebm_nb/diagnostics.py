@@ -103,6 +103,11 @@ def _flat(x):
     "`x` (K, C, n) as (K, C·n): each coordinate's draws pooled over its chains."
     return x.reshape(x.shape[0], x.shape[1] * x.shape[2])
 
+def _pow2_scale(x):
+    "Per row of `x` (K, C, n): the power of 2 at or below max |x| (1 for an all-zero row), to divide by exactly."
+    big = np.abs(x).max(axis=(1, 2))
+    return np.exp2(np.floor(np.log2(np.where((big > 0) & (big < np.inf), big, 1.0))))
+
 def _ess_rows(x):
     "ESS of each row of `x` (K, n_chains, n), taking the chains as given (split them first)."
     K, C, n = x.shape
@@ -110,6 +115,7 @@ def _ess_rows(x):
     if K == 0: return out
     flat = _flat(x)
     constant = (flat.max(axis=1) - flat.min(axis=1)) < np.finfo(np.float64).resolution
+    x = x / _pow2_scale(x)[:, None, None]  # ESS is scale-free: on x / 2^k the autocovariances cannot overflow (exact)
     acov = _autocov(x)
     mean_acov = np.ascontiguousarray(acov.transpose(0, 2, 1)).mean(axis=-1)  # (K, n): mean over chains, lag by lag
     mean_var = mean_acov[:, 0] * n / (n - 1.0)                                # W
@@ -205,7 +211,8 @@ def _ess_method(x, method, prob):
     if method == "bulk": return _ess_rows(_z_scale(_split(x)))
     if method == "tail": return _ess_tail_rows(x, prob)
     if method == "mean": return _ess_rows(_split(x))
-    flat = _flat(x)  # "sd"
+    x = x / _pow2_scale(x)[:, None, None]  # "sd": squares of x / 2^k cannot overflow
+    flat = _flat(x)
     return _ess_rows(_split((x - flat.mean(axis=1)[:, None, None]) ** 2))
 
 _ESS_METHODS = ("bulk", "tail", "mean", "sd")
@@ -239,14 +246,15 @@ def rhat(draws, # MCMC draws, shape (n_chains, n_draws, *event_shape), n_draws �
 # %% ../nbs/04a_diagnostics.ipynb #7d223839
 def _mcse_rows(x, kind, ess_mean=None):
     "MCSE of the mean or the sd of each coordinate of `x` (K, C, n); `ess_mean` if already known."
-    flat = _flat(x)
     if ess_mean is None: ess_mean = _ess_rows(_split(x))
-    if kind == "mean": return flat.std(axis=1, ddof=1) / np.sqrt(ess_mean)
+    scale = _pow2_scale(x)                                  # work on x / 2^k ~ 1: squares of huge draws cannot overflow
+    flat = _flat(x) / scale[:, None]
+    if kind == "mean": return flat.std(axis=1, ddof=1) / np.sqrt(ess_mean) * scale
     sims_c2 = (flat - flat.mean(axis=1, keepdims=True)) ** 2
     evar = sims_c2.mean(axis=1)
     varvar = ((sims_c2 ** 2).mean(axis=1) - evar ** 2) / ess_mean
     with np.errstate(invalid='ignore', divide='ignore'): varsd = np.where(evar > 0, varvar / evar / 4, 0.0)
-    return np.sqrt(np.maximum(varsd, 0.0))
+    return np.sqrt(np.maximum(varsd, 0.0)) * scale
 
 def mcse(draws, # MCMC draws, shape (n_chains, n_draws, *event_shape), n_draws ≥ 4
          kind:str="mean", # "mean": MCSE of the posterior mean; "sd": of the posterior standard deviation
@@ -269,8 +277,14 @@ class Summary:
                  n_draws:int, # draws per chain
                  data:dict, # every name in `Summary.columns` → its K values, one per coordinate
                 ):
+        if isinstance(names, (str, bytes)) or not hasattr(names, '__iter__'):
+            raise TypeError(f"`names` must be a sequence of str, got {type(names).__name__}")
+        if not isinstance(data, dict) or any(c not in data for c in self.columns):
+            raise ValueError(f"`data` must be a dict with the columns {self.columns}")
         self.names, self.event_shape, self.n_chains, self.n_draws = list(names), tuple(event_shape), n_chains, n_draws
         self._data = {c: np.asarray(data[c], dtype=np.float64).reshape(-1) for c in self.columns}
+        if any(v.size != len(self.names) for v in self._data.values()):
+            raise ValueError(f"`data` must give one value per name ({len(self.names)}) in every column")
 
     def __getitem__(self, column:str) -> float|np.ndarray:
         if column not in self.columns: raise KeyError(f"no column {column!r}; the columns are {self.columns}")

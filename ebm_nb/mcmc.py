@@ -55,6 +55,7 @@ def _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum):
 
 def rwm_target_accept(d:int) -> float:
     "Target acceptance of random-walk Metropolis in d dimensions: 0.44 at d = 1, falling smoothly to 0.234."
+    d = check_int(d, 'd', minimum=1)
     return 0.234 + 0.206 * math.exp(-(d - 1) / 2.5)
 
 # %% ../nbs/04_mcmc.ipynb #a618c275
@@ -284,6 +285,8 @@ def _initial_states(model, n_chains, init, rng):
     if not np.all(np.isfinite(e)): raise ValueError("`init` has a state of infinite or NaN energy (zero probability)")
     return X0
 
+_MAX_DRAW_BYTES = 2 ** 31  # refuse (ValueError) to keep more draws than this many bytes of float64
+
 def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            n_draws:int, # draws kept per chain
            n_chains:int=4, # independent chains, run in parallel
@@ -316,9 +319,16 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
         raise ValueError("method='langevin' (ULA) is biased by its step size and does not adapt it: pass `step_size`")
     adapt = continuous and step_size is None and method != "langevin"
     if adapt and warmup == 0: raise ValueError("step-size adaptation needs `warmup` ≥ 1 (or pass a fixed `step_size`)")
+    if not continuous and step_size is not None: raise ValueError("`step_size` applies to continuous models only")
+    if continuous and model.bounds is None and model.beta == 0.0:
+        raise ValueError("at `beta` = 0, e^{-βE} = 1 on all of R^d is not normalisable: there is no distribution to sample")
     d = model.dim
+    if n_chains * n_draws * d * 8 > _MAX_DRAW_BYTES:
+        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) needs {n_chains * n_draws * d * 8 / 2**30:.1f} GiB, "
+                         f"more than {_MAX_DRAW_BYTES / 2**30:g} GiB: lower `n_draws` or `n_chains`, or raise `thin`")
     if target_accept is None: target_accept = rwm_target_accept(d) if method == "metropolis" else TARGET_ACCEPT.get(method, 0.8)
     target_accept = check_real(target_accept, 'target_accept', minimum=0.0, strict_min=True, maximum=1.0)
+    if target_accept == 1.0: raise ValueError("`target_accept` must be < 1: only a vanishing step is always accepted")
 
     ss_init, ss_chains = as_seed_sequence(seed).spawn(2)
     X0 = _initial_states(model, n_chains, init, np.random.default_rng(ss_init))
@@ -326,6 +336,9 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     h0 = step_size if step_size is not None else (2.38 / math.sqrt(d) if method == "metropolis" else 1.0)
     step = np.full(n_chains, h0)
     out, acc = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, n_leapfrog)
+    if not (np.all(np.isfinite(out)) and np.all(np.isfinite(model._energy_batch(out.reshape(-1, d))))):
+        raise ValueError(f"the {method} chains diverged (non-finite states or energies): lower `step_size`"
+                         + (" (ULA has no accept/reject step to stop it)" if method == "langevin" else ""))
     es = tuple(model.event_shape)
     return Samples(out.reshape((n_chains, n_draws) + es), acc, step if continuous else None, method, warmup, thin, es)
 
@@ -357,6 +370,7 @@ def run_chains(model:EnergyModel, # the target
                n_leapfrog:int=16, # leapfrog steps per HMC transition
               ) -> tuple: # (new states like `x`, acceptance rate per chain)
     "Advance existing chains by `n_steps` transitions with a fixed kernel — the building block of CD, PCD and AIS."
+    if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     X, batch = model._check_x(x, 'x')
     if len(batch) != 1: raise ValueError(f"`x` must be a batch of chains, shape (n_chains, *event_shape), got {np.shape(x)}")
     n_steps = check_int(n_steps, 'n_steps', minimum=1)
@@ -364,6 +378,7 @@ def run_chains(model:EnergyModel, # the target
     if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64 and streams.shape == (X.shape[0], 4)
             and streams.flags.c_contiguous):
         raise ValueError(f"`streams` must be a C-contiguous uint64 array of shape ({X.shape[0]}, 4) from rng_states")
+    if not np.all(streams.any(axis=1)): raise ValueError("`streams` has an all-zero row: that is not a xoshiro state (use rng_states)")
     continuous = model.domain == "continuous"
     fn, grad, _ = model._sampler_functions()
     allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS

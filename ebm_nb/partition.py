@@ -17,7 +17,7 @@ from numba import prange, types
 
 from .core import (EnergyModel, Energy, LogZ, njit, pnjit, typed_njit, _EnergyFn, ENERGY_SIG, GRAD_SIG, _compile_for,
                          _lse_push, _lse_merge, _lse_value, check_array, check_int, check_real, register_log_partition,
-                         logsumexp)
+                         logsumexp, as_seed_sequence)
 
 # %% auto #0
 __all__ = ['MAX_ENUMERATION_STATES', 'whiten', 'quadrature_log_partition', 'Gaussian', 'Laplace', 'check_enumerable',
@@ -28,6 +28,13 @@ __all__ = ['MAX_ENUMERATION_STATES', 'whiten', 'quadrature_log_partition', 'Gaus
 def _energy_at(model, X):
     "Energy of rows of X (n, dim) through the model's kernel."
     return model._energy_batch(np.ascontiguousarray(np.atleast_2d(X), dtype=np.float64))
+
+def _check_model(model, continuous=None):
+    "A TypeError unless `model` is an EnergyModel; a ValueError if its domain is not the one needed."
+    if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    if continuous is True and model.domain != "continuous":
+        raise ValueError(f"`model` must have a continuous domain, got a {model.domain} model")
+    return model
 
 def _minimize_energy(model):
     "A local minimum x* of the energy, from the model's hint (Nelder–Mead, robust to kinks)."
@@ -74,6 +81,9 @@ def _unit_rise(model, x, e_min, v):
         while s < 1e12:
             if beta * (_energy_at(model, x + sign * s * v)[0] - e_min) >= 1.0: break
             s *= 2.0
+        if s >= 1e12:
+            raise ValueError(f"β(E - E_min) does not reach 1 within 1e12 of the mode along {sign * v} (at β = {beta:g}): "
+                             "e^{-βE} is flat there, so Z does not exist; add a confining term or give `bounds`")
         lo = s / 2
         for _ in range(40):  # bisect to 1e-12 relative: only the order of magnitude matters, but cheaply
             mid = 0.5 * (lo + s)
@@ -84,6 +94,8 @@ def _unit_rise(model, x, e_min, v):
 
 def whiten(model) -> tuple:
     "Mode x*, its energy E(x*), and a matrix A with x = x* + A u putting the mass of e^{-βE} at |u| ~ 1."
+    _check_model(model, continuous=True)
+    if model.beta == 0.0: raise ValueError("at β = 0, e^{-βE} = 1 is flat: there is no mass to whiten")
     x, e_min = _minimize_energy(model)
     V = _directions(model, x, e_min)
     scales = np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(model.dim)])
@@ -110,6 +122,7 @@ def quadrature_log_partition(model:EnergyModel, # a continuous model of dimensio
                             ) -> LogZ: # log Z with the integrator's error estimate as `stderr`
     "log Z = log ∫ e^{-βE(x)} dx by adaptive Gauss–Kronrod cubature in whitened coordinates (1–2 D)."
     from scipy.integrate import cubature
+    _check_model(model)
     if model.domain != "continuous": raise ValueError("quadrature needs a continuous domain; use method='exact' (enumeration)")
     d = model.dim
     if d > 2: raise ValueError(f"quadrature is offered in 1–2 dimensions (this model has {d}); see `grid_log_partition` for "
@@ -128,22 +141,22 @@ def quadrature_log_partition(model:EnergyModel, # a continuous model of dimensio
         for i in range(d):  # split each axis at the mode
             cuts = [bounds[i, 0]] + ([x[i]] if bounds[i, 0] < x[i] < bounds[i, 1] else []) + [bounds[i, 1]]
             boxes = [b + [(cuts[k], cuts[k + 1])] for b in boxes for k in range(len(cuts) - 1)]
-        regions = [(np.array([lo for lo, _ in b]), np.array([hi for _, hi in b])) for b in boxes]
+        parts = [(g, np.array([lo for lo, _ in b]), np.array([hi for _, hi in b])) for b in boxes]
     else:
         V = _directions(model, x, e_min)
         A = V * np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(d)])
         _check_integrable(model, x, e_min, A)
         det = abs(np.linalg.det(A))
-        g = lambda U: det * np.exp(-beta * (_energy_at(model, x + U @ A.T) - e_min))
-        regions = []
+        f = lambda U: det * np.exp(-beta * (_energy_at(model, x + U @ A.T) - e_min))
+        parts = []  # orthant k, reflected onto [0, ∞)^d (SciPy's cubature mishandles a lower limit of -∞)
         for k in range(2 ** d):
-            signs = np.array([1.0 if (k >> i) & 1 else -1.0 for i in range(d)])
-            regions.append((np.where(signs > 0, 0.0, -np.inf), np.where(signs > 0, np.inf, 0.0)))
+            s = np.array([1.0 if (k >> i) & 1 else -1.0 for i in range(d)])
+            parts.append((lambda U, s=s: f(U * s), np.zeros(d), np.full(d, np.inf)))
     total, err, ok = 0.0, 0.0, True
-    for lo, hi in regions:
+    for gk, lo, hi in parts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = cubature(g, lo, hi, rtol=rtol, atol=0.0, max_subdivisions=max_subdivisions)
+            r = cubature(gk, lo, hi, rtol=rtol, atol=0.0, max_subdivisions=max_subdivisions)
         total += float(r.estimate); err += float(r.error); ok &= r.status == "converged"
     if not (total > 0 and np.isfinite(total)):
         raise ValueError(f"quadrature failed: the integral came out {total} (is e^(-βE) integrable?)")
@@ -186,6 +199,12 @@ def _gauss_energy_rows(X, p, out):
     "out[i] = (X[i]-mu)ᵀ prec (X[i]-mu) / 2, p packed as for `_gauss_energy_fn`."
     for i in range(X.shape[0]): out[i] = _gauss_energy_fn(X[i], p)
 
+def _check_sigma(sigma):
+    "σ (default 1) as a float whose square is a positive normal float, or a TypeError/ValueError naming `sigma`."
+    s = check_real(1.0 if sigma is None else sigma, 'sigma', minimum=0.0, strict_min=True)
+    if not 1e-150 < s < 1e150: raise ValueError(f"`sigma` must lie in (1e-150, 1e150) so that σ² is a normal float, got {s:g}")
+    return s
+
 class Gaussian(EnergyModel):
     "Gaussian energy E(x) = (x-μ)ᵀΣ⁻¹(x-μ)/2: 1-D `Gaussian(mu, sigma)` or d-D `Gaussian(mu=[...], cov=[[...]])`."
     domain = "continuous"
@@ -199,7 +218,7 @@ class Gaussian(EnergyModel):
         mu_arr = check_array(mu, 'mu')
         if mu_arr.ndim == 0:
             if cov is not None: raise ValueError("a 1-D Gaussian takes `sigma`, not `cov` (give `mu` as a vector for d-D)")
-            self.sigma = check_real(1.0 if sigma is None else sigma, 'sigma', minimum=0.0, strict_min=True)
+            self.sigma = _check_sigma(sigma)
             self.mu = float(mu_arr)
             self.event_shape = ()
             cov_m = np.array([[self.sigma ** 2]])
@@ -209,7 +228,7 @@ class Gaussian(EnergyModel):
             self.event_shape = (d,)
             if cov is not None and sigma is not None: raise ValueError("give either `sigma` (isotropic) or `cov`, not both")
             if cov is None:
-                s = check_real(1.0 if sigma is None else sigma, 'sigma', minimum=0.0, strict_min=True)
+                s = _check_sigma(sigma)
                 cov_m = np.eye(d) * s * s
             else:
                 cov_m = check_array(cov, 'cov')
@@ -391,9 +410,12 @@ def check_enumerable(n:int, # number of binary/spin units
                      max_states:int=MAX_ENUMERATION_STATES, # the cap
                     ) -> int: # the number of states, 2**n
     "2**n, or a ValueError (raised at once) when enumerating 2**n states would exceed `max_states`."
+    n = check_int(n, 'n', minimum=0)
+    if domain not in ("binary", "spin"): raise ValueError(f"`domain` must be 'binary' or 'spin', got {domain!r}")
     max_states = check_int(max_states, 'max_states', minimum=1)
     if n >= 63 or (1 << n) > max_states:
-        raise ValueError(f"exact enumeration of {n} {domain} units needs 2^{n} = {2 ** n:,} states, more than "
+        count = f"{2 ** n:,}" if n < 200 else f"about 10^{int(n * math.log10(2))}"
+        raise ValueError(f"exact enumeration of {n} {domain} units needs 2^{n} = {count} states, more than "
                          f"max_states = {max_states:,}; use method='ais' (annealed importance sampling) for a model this size")
     return 1 << n
 
@@ -401,7 +423,7 @@ def enumerate_log_partition(model:EnergyModel, # a binary or spin model
                             max_states:int=MAX_ENUMERATION_STATES, # refuse (ValueError) above this many states
                            ) -> LogZ: # exact log Z, stderr 0
     "Exact log Z by enumerating all 2^dim states in parallel blocks (Gray-code order), in the log domain."
-    if model.domain == "continuous": raise ValueError("enumeration needs a binary or spin domain; use method='quadrature'")
+    if _check_model(model).domain == "continuous": raise ValueError("enumeration needs a binary or spin domain; use method='quadrature'")
     n = model.dim
     check_enumerable(n, model.domain, max_states)
     block_bits = min(n, 12)
@@ -425,9 +447,11 @@ def all_states(n:int, # number of units (≤ 24)
     "Every configuration of n binary or spin units, as rows (for small n: tests, densities of states)."
     n = check_int(n, 'n', minimum=1, maximum=24)
     if domain not in ("binary", "spin"): raise ValueError(f"`domain` must be 'binary' or 'spin', got {domain!r}")
-    bits = (np.arange(1 << n)[:, None] >> np.arange(n)) & 1
     lo, hi = _domain_values(domain)
-    return np.where(bits == 1, hi, lo).astype(np.float64)
+    k = np.arange(1 << n)
+    out = np.empty((1 << n, n))
+    for i in range(n): out[:, i] = np.where((k >> i) & 1, hi, lo)  # column by column: no (2^n, n) int64 temporaries
+    return out
 
 # %% ../nbs/01_partition.ipynb #d5eb59e5
 @njit
@@ -501,9 +525,11 @@ class Bernoulli(BoltzmannMachine):
         if (p is None) == (logits is None): raise ValueError("give exactly one of `p` and `logits`")
         if p is not None:
             p = check_array(np.atleast_1d(p), 'p', ndim=1)
+            if p.size == 0: raise ValueError("`p` must give at least one probability")
             if not np.all((p > 0) & (p < 1)): raise ValueError("`p` must lie strictly between 0 and 1")
             logits = np.log(p) - np.log1p(-p)
         theta = check_array(np.atleast_1d(logits), 'logits', ndim=1)
+        if theta.size == 0: raise ValueError("`logits` must give at least one logit")
         super().__init__(np.zeros((theta.size, theta.size)), theta, "binary", beta)
     @property
     def logits(self) -> np.ndarray: return self.b
@@ -529,10 +555,11 @@ def time_enumeration(ns, # numbers of binary units to time
                      seed=0, # seed of the random couplings
                     ) -> dict: # n, seconds, log_z, and the fit log2(t) = intercept + slope·n over the upper half of n
     "Time exact log Z of random n-unit Boltzmann machines, and fit the exponential growth."
+    if isinstance(ns, (str, bytes)) or not hasattr(ns, '__iter__'): raise TypeError(f"`ns` must be a sequence of ints, got {type(ns).__name__}")
     ns = [check_int(n, 'ns', minimum=1, maximum=30) for n in ns]
     if len(ns) < 4: raise ValueError("`ns` needs at least 4 sizes to fit a growth rate")
     repeats = check_int(repeats, 'repeats', minimum=1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_seed_sequence(seed))
     times, logzs = [], []
     for n in ns:
         W = rng.normal(size=(n, n)) / math.sqrt(n); W = np.triu(W, 1); W = W + W.T
@@ -555,10 +582,11 @@ def grid_log_partition(model:EnergyModel, # a continuous model
                        chunk:int=2 ** 16, # energies evaluated per batch
                       ) -> LogZ: # log Z with the coarse-vs-fine difference as `stderr`
     "log Z by the tensor-product trapezoidal rule in whitened coordinates: k^d energy evaluations."
-    if model.domain != "continuous": raise ValueError("the grid rule needs a continuous domain")
+    if _check_model(model).domain != "continuous": raise ValueError("the grid rule needs a continuous domain")
     if model.beta == 0.0: raise ValueError("at β = 0, e^{-βE} = 1 is not integrable: Z is infinite")
     k = check_int(n_points, 'n_points', minimum=3)
     w = check_real(half_width, 'half_width', minimum=0.0, strict_min=True)
+    chunk = check_int(chunk, 'chunk', minimum=1)
     d = model.dim
     if k ** d > check_int(max_points, 'max_points', minimum=1):
         raise ValueError(f"a grid of {k}^{d} = {k ** d:,} points exceeds max_points = {max_points:,}")

@@ -198,8 +198,7 @@ def rbm_log_partition_exact(W:np.ndarray, # weights (n_h, n_v)
                             max_states:int=2**24, # refuse (ValueError) when the smaller layer has more states
                            ) -> float: # exact log Z
     "Exact log Z of a Bernoulli RBM: enumerate the smaller layer (Gray code, parallel blocks, log domain)."
-    W = np.ascontiguousarray(W, dtype=np.float64); bh = np.ascontiguousarray(bh, dtype=np.float64)
-    bv = np.ascontiguousarray(bv, dtype=np.float64)
+    W, bh, bv = _check_rbm_params(W, bh, bv)
     n_h, n_v = W.shape
     if n_h <= n_v: Wf, bf, bo, n = W, bh, bv, n_h
     else: Wf, bf, bo, n = np.ascontiguousarray(W.T), bv, bh, n_v
@@ -207,7 +206,18 @@ def rbm_log_partition_exact(W:np.ndarray, # weights (n_h, n_v)
     block_bits = min(n, 12)
     m_blk = np.empty(1 << (n - block_bits)); s_blk = np.empty_like(m_blk)
     _rbm_enum_lse(Wf, bf, bo, block_bits, m_blk, s_blk)
-    return float(_merge_lse(m_blk, s_blk))
+    return _finite_log_z(float(_merge_lse(m_blk, s_blk)))
+
+def _check_rbm_params(W, bh, bv):
+    "(W, b_h, b_v) as C-contiguous finite float64 arrays of matching shapes, or a TypeError/ValueError naming the argument."
+    W = check_array(W, 'W', ndim=2)
+    n_h, n_v = W.shape
+    if n_h < 1 or n_v < 1: raise ValueError(f"`W` must have at least one hidden and one visible unit, got shape {W.shape}")
+    return W, check_array(bh, 'bh', shape=(n_h,)), check_array(bv, 'bv', shape=(n_v,))
+
+def _finite_log_z(log_z):
+    if not math.isfinite(log_z): raise ValueError(f"log Z came out {log_z}: the weights or biases are too large to represent Z")
+    return log_z
 
 # %% ../nbs/13_rbm.ipynb #84d57a0a
 @pnjit
@@ -244,7 +254,7 @@ def _rbm_ais(W, bh, bv, bA, betas, states, logw):
 def ais_schedule(n_steps:int=10000, # number of intermediate distributions K (β_0 = 0, β_K = 1)
                 ) -> np.ndarray: # the K + 1 inverse temperatures
     "Salakhutdinov & Murray's piecewise-linear schedule, scaled to `n_steps`: 500/14500 of the steps on [0, 0.5], 4000/14500 on [0.5, 0.9], the rest on [0.9, 1]."
-    n_steps = check_int(n_steps, 'n_steps', minimum=3)
+    n_steps = check_int(n_steps, 'n_steps', minimum=3, maximum=10 ** 8)
     n1 = max(1, round(n_steps * 500 / 14500)); n2 = max(1, round(n_steps * 4000 / 14500)); n3 = max(1, n_steps - n1 - n2)
     return np.concatenate([np.linspace(0, 0.5, n1, endpoint=False), np.linspace(0.5, 0.9, n2, endpoint=False),
                            np.linspace(0.9, 1.0, n3 + 1)])
@@ -259,8 +269,8 @@ def rbm_log_partition_ais(W:np.ndarray, # weights (n_h, n_v)
                           seed=None, # int, SeedSequence, Generator or None
                          ) -> LogZ: # log Ẑ, its standard error (delta method on the weights) and the weights' ESS
     "log Z of a Bernoulli RBM by annealed importance sampling from a base-rate model. E[log Ẑ] ≤ log Z: a log-likelihood computed with it is optimistic."
-    W = np.ascontiguousarray(W, dtype=np.float64); bh = np.ascontiguousarray(bh, dtype=np.float64)
-    bv = np.ascontiguousarray(bv, dtype=np.float64); bA = check_array(base_bias, 'base_bias', ndim=1)
+    W, bh, bv = _check_rbm_params(W, bh, bv)
+    bA = check_array(base_bias, 'base_bias', ndim=1)
     if bA.shape != bv.shape: raise ValueError(f"`base_bias` must have shape {bv.shape}, got {bA.shape}")
     n_runs = check_int(n_runs, 'n_runs', minimum=2)
     if schedule is None: betas = ais_schedule(n_steps)
@@ -274,7 +284,7 @@ def rbm_log_partition_ais(W:np.ndarray, # weights (n_h, n_v)
     log_za = float(sum(_softplus(x) for x in bA) + W.shape[0] * math.log(2.0))
     mx = logw.max()
     w = np.exp(logw - mx)
-    log_z = log_za + mx + math.log(w.mean())
+    log_z = _finite_log_z(log_za + mx + math.log(w.mean()))
     stderr = float(w.std(ddof=1) / math.sqrt(n_runs) / w.mean())
     ess = float(w.sum() ** 2 / (w * w).sum())
     return LogZ(float(log_z), stderr, "ais", ess=ess)
@@ -284,16 +294,21 @@ FORMAT = "ebm_nb.BernoulliRBM"
 FORMAT_VERSION = 1
 
 def _atomic_savez(path, arrays):
-    "np.savez to a temporary file in the target directory, then os.replace: never a half-written file."
-    path = os.fspath(path)
+    "np.savez to a temporary file in the target directory, synced, then os.replace: never a half-written file."
+    path = _check_path(path)
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".rbm-", suffix=".npz")
-    os.close(fd)
     try:
-        with open(tmp, "wb") as f: np.savez(f, **arrays)
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
+
+def _check_path(path):
+    if not isinstance(path, (str, os.PathLike)): raise TypeError(f"`path` must be a str or os.PathLike, got {type(path).__name__}")
+    return os.fspath(path)
 
 def _digest(arrays):
     "SHA-256 over the names, dtypes, shapes and bytes of the arrays (sorted by name)."
@@ -367,13 +382,19 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         if m >= 1: raise ValueError(f"`momentum` must be < 1, got {m}")
         check_real(self.weight_decay, 'weight_decay', minimum=0.0)
         if self.n_chains is not None: check_int(self.n_chains, 'n_chains', minimum=1)
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.RandomState) or (isinstance(rs, Integral) and not isinstance(rs, bool))):
+            raise TypeError(f"`random_state` must be None, an int or a numpy RandomState, got {type(rs).__name__}")
+        if isinstance(rs, Integral) and not 0 <= rs < 2 ** 32: raise ValueError(f"`random_state` must lie in [0, 2**32), got {rs}")
 
     def _validate_X(self, X, reset:bool, binary:bool=False, name:str="X"):
         "X as a C-contiguous float64 (n, n_features) array in [0, 1] (0/1 when `binary`); sets n_features_in_ on reset."
         import scipy.sparse as sp
         from sklearn.utils.validation import validate_data
         if not reset: self._check_fitted()
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
+        try: X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
+        except (TypeError, ValueError) as e:  # scikit-learn's messages, prefixed with the argument's name
+            raise (TypeError if isinstance(e, TypeError) else ValueError)(f"`{name}`: {e}") from e
         if sp.issparse(X): X = X.toarray()
         X = np.ascontiguousarray(X, dtype=np.float64)
         if self._unit_interval and X.size and X.min() < 0.0:
@@ -416,6 +437,8 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         G = np.empty((n_h, n_v)); G2 = np.empty((n_h, n_v))
         _rbm_epoch(X, starts, W, bh, bv, dW, dbh, dbv, self.h_samples_, self._rng_state, float(self.learning_rate),
                    int(self.k), self.method == "pcd", float(self.momentum), float(self.weight_decay), Hpos, Vneg, Hneg, G, G2)
+        if not (np.isfinite(W).all() and np.isfinite(bh).all() and np.isfinite(bv).all()):
+            raise FloatingPointError("the weights diverged to non-finite values: lower `learning_rate` (or `momentum`)")
 
     # --- fitting --------------------------------------------------------------------------------------------------
     def fit(self, X, # training data (n_samples, n_features), values in [0, 1]; sparse accepted (densified)
@@ -552,6 +575,9 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         warmup = 1000 if warmup is None else check_int(warmup, 'warmup', minimum=0)
         thin = check_int(thin, 'thin', minimum=1)
         W, bh, bv = self._params()
+        if n_chains * n_draws * W.shape[1] * 8 > 2 ** 31:
+            raise ValueError(f"keeping {n_chains}×{n_draws} draws of {W.shape[1]} units needs "
+                             f"{n_chains * n_draws * W.shape[1] * 8 / 2**30:.1f} GiB (more than 2): lower `n_draws` or `n_chains`")
         states = rng_states(seed, n_chains + 1)
         if init is None:
             V0 = np.empty((n_chains, W.shape[1]))
@@ -617,10 +643,10 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def load(cls, path, # an npz file written by `save`
             ) -> "BernoulliRBM":
         "Load a model written by `save`; a ValueError for a foreign, tampered, truncated or newer-version file."
-        path = os.fspath(path)
+        path = _check_path(path)
         try:
             with np.load(path, allow_pickle=False) as f: arrays = {k: f[k] for k in f.files}
-        except (OSError, ValueError) as e:
+        except Exception as e:  # OSError, ValueError (pickled data refused), EOFError (empty), zipfile.BadZipFile (truncated), …
             raise ValueError(f"{path!r} is not a readable npz file: {e}") from e
         if "format" not in arrays or str(arrays["format"]) != FORMAT:
             raise ValueError(f"{path!r} is not an ebm_nb BernoulliRBM file")
@@ -660,9 +686,11 @@ def load_binary_digits(seed:int=0, # shuffles the 1797 images before the split
                       ) -> tuple: # (X_train, X_test): 0/1 float64 arrays with 64 columns
     "scikit-learn's 8×8 digits scaled to [0, 1] (÷16) and binarised at 0.5, shuffled and split."
     from sklearn.datasets import load_digits
+    test_size = check_real(test_size, 'test_size', minimum=0.0, strict_min=True, maximum=1.0)
+    if test_size == 1.0: raise ValueError("`test_size` must be < 1: the training set would be empty")
     X = (load_digits().data / 16.0 > 0.5).astype(np.float64)
-    idx = np.random.default_rng(seed).permutation(X.shape[0])
-    n_test = int(round(test_size * X.shape[0]))
+    idx = np.random.default_rng(as_seed_sequence(seed)).permutation(X.shape[0])
+    n_test = min(max(int(round(test_size * X.shape[0])), 1), X.shape[0] - 1)
     return np.ascontiguousarray(X[idx[n_test:]]), np.ascontiguousarray(X[idx[:n_test]])
 
 def image_grid(images, # (n, 64) or (n, 8, 8) values
@@ -670,7 +698,10 @@ def image_grid(images, # (n, 64) or (n, 8, 8) values
                pad:int=1, # pixels between images
               ) -> np.ndarray: # one 2-D array for imshow (NaN padding)
     "Tile 8×8 images into one array."
-    images = np.asarray(images, dtype=np.float64).reshape(-1, 8, 8)
+    images = check_array(images, 'images')
+    if images.size == 0 or images.size % 64: raise ValueError(f"`images` must hold one or more 8×8 images, got shape {images.shape}")
+    images = images.reshape(-1, 8, 8)
+    n_cols = check_int(n_cols, 'n_cols', minimum=1); pad = check_int(pad, 'pad', minimum=0)
     n = images.shape[0]; n_rows = -(-n // n_cols)
     out = np.full((n_rows * (8 + pad) - pad, n_cols * (8 + pad) - pad), np.nan)
     for t in range(n):
@@ -683,6 +714,10 @@ def demo_rbm(quick:bool=False, # a smaller, faster run (CI)
              out_dir:str|None=None, # write rbm_filters.png and rbm_samples.png here (None: no files)
             ) -> dict: # n_components, epochs, fit seconds, exact train/test log-likelihood, log Z, files written
     "Train a BernoulliRBM on binarised 8×8 digits by PCD and report its true (exact) log-likelihood."
+    if not isinstance(quick, (bool, np.bool_)): raise TypeError(f"`quick` must be True or False, got {quick!r}")
+    seed = check_int(seed, 'seed', minimum=0)
+    if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"`out_dir` must be a str or os.PathLike, got {type(out_dir).__name__}")
     Xtr, Xte = load_binary_digits(seed)
     n_h, epochs = (16, 10) if quick else (20, 40)
     m = BernoulliRBM(n_components=n_h, learning_rate=0.05, batch_size=10, n_iter=epochs, random_state=seed,

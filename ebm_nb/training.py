@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from .core import EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array
+from .core import EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array, _MAX_STREAMS
 from .mcmc import run_chains, CONTINUOUS_METHODS, DISCRETE_METHODS
 
 # %% auto #0
@@ -53,7 +53,7 @@ def _progress(epoch, epochs, t0, info, stream=sys.stderr):
     stream.flush()
 
 # %% ../nbs/05_training.ipynb #a721b047
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 def _fingerprint(model, data, settings):
     import hashlib
@@ -62,14 +62,26 @@ def _fingerprint(model, data, settings):
     h.update(np.ascontiguousarray(data).tobytes()); h.update(json.dumps(settings, sort_keys=True).encode())
     return h.hexdigest()
 
+def _digest(arrays):
+    "SHA-256 over the names, dtypes, shapes and bytes of the arrays (sorted by name): any change to the file shows."
+    import hashlib
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(name.encode()); h.update(str(a.dtype).encode()); h.update(str(a.shape).encode()); h.update(a.tobytes())
+    return h.hexdigest()
+
 def _save_checkpoint(path, state):
-    "Atomic write of an npz checkpoint."
+    "Atomic write of an npz checkpoint with its digest: a temporary file in the same directory, synced, then `os.replace`."
     path = os.fspath(path)
+    arrays = {k: np.asarray(v) for k, v in state.items()}
+    arrays["digest"] = np.array(_digest(arrays))
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=d, prefix=".ckpt-", suffix=".npz")
-    os.close(fd)
     try:
-        np.savez(tmp, **state)
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -81,6 +93,8 @@ def _load_checkpoint(path, fingerprint):
         raise ValueError(f"`checkpoint` {path!r} is not a readable ebm_nb checkpoint: {e}") from None
     if int(state.get("format_version", -1)) != CHECKPOINT_VERSION:
         raise ValueError(f"`checkpoint` {path!r} has format version {state.get('format_version')}, expected {CHECKPOINT_VERSION}")
+    if str(state.pop("digest", "")) != _digest(state):
+        raise ValueError(f"`checkpoint` {path!r} failed its integrity check: the file was modified or corrupted")
     if str(state["fingerprint"]) != fingerprint:
         raise ValueError(f"`checkpoint` {path!r} belongs to another model, data set or settings; refusing to resume from it")
     return state
@@ -119,6 +133,14 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
        ) -> dict: # history: per-epoch arrays, the trajectory of θ, and the final (averaged) θ
     "Fit `model` to `data` by CD-k or persistent CD; the model's parameters are updated in place."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    for flag, name in ((progress, 'progress'), (trace, 'trace')):
+        if not isinstance(flag, (bool, np.bool_)): raise TypeError(f"`{name}` must be True or False, got {flag!r}")
+    if checkpoint is not None:
+        if not isinstance(checkpoint, (str, os.PathLike)):
+            raise TypeError(f"`checkpoint` must be a path (str or os.PathLike), got {type(checkpoint).__name__}")
+        checkpoint = os.fspath(checkpoint)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
+            raise ValueError(f"`checkpoint` {checkpoint!r}: its directory does not exist")
     if method not in ("cd", "pcd"): raise ValueError(f"`method` must be 'cd' or 'pcd', got {method!r}")
     k = check_int(k, 'k', minimum=1)
     epochs = check_int(epochs, 'epochs', minimum=1)
@@ -139,7 +161,7 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
     elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
     theta = model.get_theta()
     model.grad_theta(X[:1].reshape((1,) + tuple(model.event_shape)))  # fail early if ∂E/∂θ is missing
-    n_chains = batch_size if n_chains is None else check_int(n_chains, 'n_chains', minimum=1)
+    n_chains = batch_size if n_chains is None else check_int(n_chains, 'n_chains', minimum=1, maximum=_MAX_STREAMS)
     es = tuple(model.event_shape)
     batches_per_epoch = math.ceil(n / batch_size)
     total = epochs * batches_per_epoch
@@ -163,14 +185,22 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
         chains, streams = None, rng_states(ss_chains, batch_size)
     if checkpoint is not None and os.path.exists(checkpoint):
         st = _load_checkpoint(checkpoint, fingerprint)
-        theta = st["theta"].copy(); model.set_theta(theta)
-        opt.m, opt.v, opt.t = st["opt_m"].copy(), st["opt_v"].copy(), int(st["opt_t"])
-        t_update, epoch0 = int(st["t_update"]), int(st["epoch"])
-        avg_sum, avg_n = st["avg_sum"].copy(), int(st["avg_n"])
-        streams = np.ascontiguousarray(st["streams"])
-        if method == "pcd": chains = st["chains"].copy()
-        shuffler.bit_generator.state = json.loads(str(st["shuffler"]))
-        for key in hist: hist[key] = [np.array(v) for v in st["hist_" + key]] if key in ("theta", "trace") else list(st["hist_" + key])
+        try:  # the digest and fingerprint matched: anything wrong below is a file written by something else
+            theta = st["theta"].copy(); model.set_theta(theta)
+            opt.m, opt.v, opt.t = st["opt_m"].copy(), st["opt_v"].copy(), int(st["opt_t"])
+            t_update, epoch0 = int(st["t_update"]), int(st["epoch"])
+            avg_sum, avg_n = st["avg_sum"].copy(), int(st["avg_n"])
+            if not (st["streams"].shape == streams.shape and st["streams"].dtype == np.uint64
+                    and np.all(st["streams"].any(axis=1)) and 0 <= epoch0 <= epochs and opt.m.shape == opt.v.shape == theta.shape):
+                raise ValueError("its streams, epoch or optimizer state do not fit this run")
+            streams = np.ascontiguousarray(st["streams"])
+            if method == "pcd":
+                if st["chains"].shape != chains.shape: raise ValueError("its chains do not fit this run")
+                chains = st["chains"].copy()
+            shuffler.bit_generator.state = json.loads(str(st["shuffler"]))
+            for key in hist: hist[key] = [np.array(v) for v in st["hist_" + key]] if key in ("theta", "trace") else list(st["hist_" + key])
+        except (KeyError, ValueError, TypeError) as e:
+            raise ValueError(f"`checkpoint` {checkpoint!r} is damaged: {e}") from None
     t0 = time.perf_counter()
     for epoch in range(epoch0, epochs):
         order = shuffler.permutation(n)
@@ -192,7 +222,10 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
                                          "lower `learning_rate` or `step_size`")
             lr = learning_rate / (1.0 + lr_decay * t_update)
             theta = opt.step(theta, grad, lr)
-            model.set_theta(theta)
+            try: model.set_theta(theta)
+            except ValueError as e:
+                raise FloatingPointError(f"the parameters diverged at update {t_update} (epoch {epoch}): {e}; "
+                                         "lower `learning_rate` or `step_size`") from None
             t_update += 1
             if t_update >= avg_start: avg_sum += theta; avg_n += 1
             if trace: hist["trace"].append(theta.copy())

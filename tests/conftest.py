@@ -11,6 +11,7 @@ Environment:
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -37,3 +38,41 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="slow: run with --runslow")
     for item in items:
         if item.get_closest_marker("slow"): item.add_marker(skip)
+
+
+# ------------------------------------------------------------------ headless Chromium (docs pages, the demo's report)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def need(what: str):
+    "Skip locally, fail in CI."
+    if IN_CI: pytest.fail(f"{what} (required in CI)", pytrace=False)
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    exe = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(exe).exists(): need(f"no Chromium at {exe} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need("python playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)  # launch = a fresh temp profile
+        yield b
+        b.close()
+
+
+
+
+# ------------------------------------------------------------------ thread-count independence
+def run_with_threads(code: str, threads: int, timeout: float = 600) -> str:
+    "Run `code` in a fresh Python process with NUMBA_NUM_THREADS=`threads`; return its stdout (a failed run fails the test)."
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, NUMBA_NUM_THREADS=str(threads)),
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout

@@ -38,19 +38,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import need as _need  # skip locally, fail in CI
+
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / "nbs"
 DOCS = ROOT / "_docs"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 KATEX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/katex@([^/]+)/dist/(.+)$")
-
-
-def _need(what: str):
-    "Skip locally, fail in CI."
-    if IN_CI: pytest.fail(f"{what} (required in CI)", pytrace=False)
-    pytest.skip(what)
 
 
 # ------------------------------------------------------------------ the pages we expect, known at collection time
@@ -139,20 +133,6 @@ def server(site):
 def _katex_dist():
     for c in [os.environ.get("KATEX_DIST"), ROOT / ".ci_work/npm/node_modules/katex/dist", ROOT / "node_modules/katex/dist"]:
         if c and (Path(c) / "katex.min.js").exists(): return Path(c)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    exe = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(exe).exists(): _need(f"no Chromium at {exe} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _need("python playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)  # launch = a fresh temp profile
-        yield b
-        b.close()
 
 
 @pytest.fixture

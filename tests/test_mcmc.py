@@ -1,15 +1,13 @@
 """The samplers: shapes, reproducibility, exactness on small targets, and bad input."""
 import hashlib
 import math
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import ebm_nb as eb
+from conftest import run_with_threads
 
 CONT = ("metropolis", "mala", "hmc")
 
@@ -47,8 +45,7 @@ def test_thread_count_does_not_change_draws():
              "d = [g.sample(200, n_chains=5, method=m, seed=1).draws for m in ('metropolis', 'mala', 'hmc')]\n"
              "d += [bm.sample(200, n_chains=5, method=m, seed=1).draws for m in ('metropolis', 'gibbs')]\n"
              "print(hashlib.sha256(b''.join(x.tobytes() for x in d)).hexdigest())\n")
-    out = {t: subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, NUMBA_NUM_THREADS=str(t)),
-                             capture_output=True, text=True, check=True).stdout for t in (1, 2)}
+    out = {t: run_with_threads(probe, t) for t in (1, 2)}
     assert out[1] == out[2] and len(out[1].strip()) == 64
 
 

@@ -20,3 +20,44 @@ def test_unknown_attribute():
     import pytest
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         ebm_nb.nope
+
+
+WARM_START = """
+import time
+t0 = time.perf_counter()
+import ebm_nb as eb
+eb.Gaussian(0.0, 1.0).sample(1000, n_chains=4, method="hmc", seed=0)
+print(time.perf_counter() - t0)
+"""
+
+
+def test_wheel_in_a_clean_venv(tmp_path, request):
+    """`python -m build` makes a wheel and an sdist; the wheel, installed without the dev extras into a fresh venv,
+    runs `ebm_nb demo --quick`, and a second process imports ebm_nb and makes its first HMC call in under 1 s because
+    the numba kernels load from the cache the first run wrote. (Several minutes: CI and --runslow only.)"""
+    import os
+    import pytest
+    if not (os.environ.get("CI") or request.config.getoption("--runslow")): pytest.skip("CI or --runslow only")
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "PYTHONPATH", "EBM_NB_QUICK")}
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp_path / "dist"), str(root)], check=True,
+                   capture_output=True, env=env, timeout=600)
+    wheels = list((tmp_path / "dist").glob("ebm_nb-*.whl"))
+    assert len(wheels) == 1 and list((tmp_path / "dist").glob("ebm_nb-*.tar.gz"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    py = str(venv / "bin" / "python")
+    subprocess.run([py, "-m", "pip", "install", "-q", str(wheels[0])], check=True, capture_output=True, env=env, timeout=900)
+    installed = subprocess.run([py, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, env=env).stdout.lower()
+    assert "numba==" in installed and not any(f"{d}==" in installed for d in ("pytest", "nbdev", "hypothesis", "jupyter"))
+    run = tmp_path / "run"; run.mkdir()
+    demo = subprocess.run([str(venv / "bin" / "ebm_nb"), "demo", "--quick", "--quiet"], cwd=run, capture_output=True,
+                          text=True, env=env, timeout=900)
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert (run / "ebm_nb_demo" / "report.html").exists() and (run / "ebm_nb_demo" / "metrics.json").exists()
+    (run / "warm.py").write_text(WARM_START)
+    times = [float(subprocess.run([py, "warm.py"], cwd=run, capture_output=True, text=True, env=env, check=True,
+                                  timeout=300).stdout) for _ in range(3)]
+    print(f"warm import + first HMC call: {min(times):.3f} s (best of {times})")
+    assert min(times) < 1.0, times
