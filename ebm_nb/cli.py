@@ -239,7 +239,7 @@ def _text_neural(res):
 
 def _text_rbm(res):
     print("== The Bernoulli RBM on binarised 8x8 digits ==")
-    print(f"{res['n_components']} hidden units, {res['epochs']} epochs of PCD ({res['fit_seconds']:.1f} s); exact log Z = {res['log_z']:.4f}")
+    print(f"{res['n_components']} hidden units, {res['epochs']} epochs of PCD ({res['fit_seconds']:.2f} s); exact log Z = {res['log_z']:.4f}")
     print(f"  true log-likelihood per image: train {res['train_loglik']:.3f}, held-out {res['test_loglik']:.3f} nats")
 
 def _text_ising(res):
