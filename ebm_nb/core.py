@@ -7,8 +7,11 @@ Docs: https://ebm-nb.github.io/ebm_nb/core.html.md"""
 # %% ../nbs/00_core.ipynb #76923a71
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
+import os
+import tempfile
 from functools import partial
 from typing import NamedTuple
 
@@ -557,3 +560,34 @@ class Energy(EnergyModel):
         G = np.empty((X.shape[0], self.params.size))
         _grad_rows(self.grad_theta_fn, X, self.params, G)
         return G.reshape(batch + (self.params.size,))
+
+# %% ../nbs/00_core.ipynb #09dfe67a
+def _umask() -> int:
+    "The process's file-creation mask (read by setting and restoring it)."
+    m = os.umask(0); os.umask(m)
+    return m
+
+def _atomic_savez(path:str, # the destination file
+                  arrays:dict, # name → array (no objects: the file is loaded with allow_pickle=False)
+                  prefix:str=".ebm_nb-", # name prefix of the temporary file in the same directory
+                 ):
+    "np.savez to a temporary file beside `path`, synced to disk, then renamed over it: never a half-written file."
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix, suffix=".npz")
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())      # mkstemp's mode is 0600; a saved model should be like any new file
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+
+def _array_digest(arrays:dict) -> str:
+    "SHA-256 (hex) over the names, dtypes, shapes and bytes of the arrays, sorted by name: any change of a file shows."
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(name.encode()); h.update(str(a.dtype).encode()); h.update(str(a.shape).encode()); h.update(a.tobytes())
+    return h.hexdigest()
+

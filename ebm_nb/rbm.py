@@ -7,11 +7,9 @@ Docs: https://ebm-nb.github.io/ebm_nb/rbm.html.md"""
 # %% ../nbs/13_rbm.ipynb #93f3cf57
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 from numbers import Integral, Real
 
@@ -20,7 +18,8 @@ from numba import prange
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from .core import (EnergyModel, LogZ, njit, pnjit, rng_states, as_seed_sequence, check_int, check_real,
-                         check_array, _lse_push, _lse_merge, _lse_value, _next_double)
+                         check_array, _lse_push, _lse_merge, _lse_value, _next_double, _atomic_savez as _savez_file,
+                         _array_digest as _digest)
 from .partition import _block_start, _ctz, check_enumerable
 from .mcmc import Samples
 
@@ -325,29 +324,12 @@ FORMAT = "ebm_nb.BernoulliRBM"
 FORMAT_VERSION = 1
 
 def _atomic_savez(path, arrays):
-    "np.savez to a temporary file in the target directory, synced, then os.replace: never a half-written file."
-    path = _check_path(path)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".rbm-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    "`ebm_nb.core._atomic_savez` after checking `path`: never a half-written file."
+    _savez_file(_check_path(path), arrays, prefix=".rbm-")
 
 def _check_path(path):
     if not isinstance(path, (str, os.PathLike)): raise TypeError(f"`path` must be a str or os.PathLike, got {type(path).__name__}")
     return os.fspath(path)
-
-def _digest(arrays):
-    "SHA-256 over the names, dtypes, shapes and bytes of the arrays (sorted by name)."
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(name.encode()); h.update(str(a.dtype).encode()); h.update(str(a.shape).encode()); h.update(a.tobytes())
-    return h.hexdigest()
 
 def _minibatch_starts(n, batch_size):
     "Minibatch boundaries as scikit-learn's gen_even_slices makes them: slices of batch_size, the last one shorter."

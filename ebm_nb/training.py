@@ -11,12 +11,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
 
-from .core import EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array, _MAX_STREAMS
+from .core import (EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array, _MAX_STREAMS,
+                         _atomic_savez, _array_digest)
 from .mcmc import run_chains, CONTINUOUS_METHODS, DISCRETE_METHODS
 
 # %% auto #0
@@ -62,29 +62,11 @@ def _fingerprint(model, data, settings):
     h.update(np.ascontiguousarray(data).tobytes()); h.update(json.dumps(settings, sort_keys=True).encode())
     return h.hexdigest()
 
-def _digest(arrays):
-    "SHA-256 over the names, dtypes, shapes and bytes of the arrays (sorted by name): any change to the file shows."
-    import hashlib
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(name.encode()); h.update(str(a.dtype).encode()); h.update(str(a.shape).encode()); h.update(a.tobytes())
-    return h.hexdigest()
-
 def _save_checkpoint(path, state):
-    "Atomic write of an npz checkpoint with its digest: a temporary file in the same directory, synced, then `os.replace`."
-    path = os.fspath(path)
+    "Atomic write of an npz checkpoint with its digest (`_atomic_savez`: a killed write leaves the old file)."
     arrays = {k: np.asarray(v) for k, v in state.items()}
-    arrays["digest"] = np.array(_digest(arrays))
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".ckpt-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
+    arrays["digest"] = np.array(_array_digest(arrays))
+    _atomic_savez(path, arrays, prefix=".ckpt-")
 
 def _load_checkpoint(path, fingerprint):
     try:
@@ -93,7 +75,7 @@ def _load_checkpoint(path, fingerprint):
         raise ValueError(f"`checkpoint` {path!r} is not a readable ebm_nb checkpoint: {e}") from None
     if int(state.get("format_version", -1)) != CHECKPOINT_VERSION:
         raise ValueError(f"`checkpoint` {path!r} has format version {state.get('format_version')}, expected {CHECKPOINT_VERSION}")
-    if str(state.pop("digest", "")) != _digest(state):
+    if str(state.pop("digest", "")) != _array_digest(state):
         raise ValueError(f"`checkpoint` {path!r} failed its integrity check: the file was modified or corrupted")
     if str(state["fingerprint"]) != fingerprint:
         raise ValueError(f"`checkpoint` {path!r} belongs to another model, data set or settings; refusing to resume from it")

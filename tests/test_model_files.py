@@ -181,12 +181,12 @@ def test_damaged_checkpoints_are_clear_errors(tmp_path):
         fit2(tmp_path / "edited.npz")
     forged = {k: v for k, v in st.items() if k != "digest"}
     forged["streams"] = np.zeros_like(st["streams"])      # all-zero xoshiro states would hang the sampler
-    forged["digest"] = np.array(tr._digest(forged))
+    forged["digest"] = np.array(tr._array_digest(forged))
     np.savez(tmp_path / "forged.npz", **forged)
     with pytest.raises(ValueError, match="damaged"):
         fit2(tmp_path / "forged.npz")
     missing = {k: v for k, v in st.items() if k not in ("digest", "opt_m")}
-    missing["digest"] = np.array(tr._digest(missing))
+    missing["digest"] = np.array(tr._array_digest(missing))
     np.savez(tmp_path / "missing.npz", **missing)
     with pytest.raises(ValueError, match="damaged"):
         fit2(tmp_path / "missing.npz")
