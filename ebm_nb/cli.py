@@ -238,9 +238,12 @@ def _text_neural(res):
           f"(difference {res['ll_diff']:+.4f} ± {res['ll_diff_se']:.4f})")
 
 def _text_rbm(res):
-    print("== The Bernoulli RBM on binarised 8x8 digits ==")
+    print("== The Bernoulli RBM on binarised 8x8 digits: PCD and CD-1 ==")
     print(f"{res['n_components']} hidden units, {res['epochs']} epochs of PCD ({res['fit_seconds']:.2f} s); exact log Z = {res['log_z']:.4f}")
     print(f"  true log-likelihood per image: train {res['train_loglik']:.3f}, held-out {res['test_loglik']:.3f} nats")
+    if "cd" in res:
+        cd = res["cd"]
+        print(f"  the same RBM by CD-1 ({cd['fit_seconds']:.2f} s): train {cd['train_loglik']:.3f}, held-out {cd['test_loglik']:.3f} nats")
 
 def _text_ising(res):
     from ebm_nb.ising import print_demo_ising
