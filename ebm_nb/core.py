@@ -479,6 +479,7 @@ def _compile_for(fn, sig, name):
     "`fn` as a numba dispatcher compiled for `sig`; a clear TypeError if it cannot be."
     if not callable(fn): raise TypeError(f"`{name}` must be a function, got {type(fn).__name__}")
     disp = fn if isinstance(fn, numba.core.dispatcher.Dispatcher) else numba.njit(fn)
+    if tuple(sig.args) in disp.overloads: return disp   # compiled already: `compile` would still cost ~50 µs a call
     try: disp.compile(sig.args)
     except Exception as e:
         raise TypeError(f"`{name}` could not be compiled by numba with signature {sig}: {type(e).__name__}: "
