@@ -17,7 +17,8 @@ from .core import (EnergyModel, njit, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG
                          as_seed_sequence, rng_states, check_int, check_real, check_array)
 
 # %% auto #0
-__all__ = ['CONTINUOUS_METHODS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'Samples', 'sample', 'run_chains']
+__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'Samples', 'sample',
+           'run_chains']
 
 # %% ../nbs/04_mcmc.ipynb #9980f3f7
 @njit
@@ -60,7 +61,30 @@ def rwm_target_accept(d:int) -> float:
 
 # %% ../nbs/04_mcmc.ipynb #a618c275
 _COMMON = (types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
-           types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1])
+           types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1],
+           types.float64[::1], types.float64[:, ::1], types.boolean)   # shift, L, whiten: x = shift + L u
+
+@njit
+def _point(u, shift, L, whiten, buf):
+    "The target's point x = shift + L u (L lower triangular) in `buf`; u itself when not whitening."
+    if not whiten: return u
+    for i in range(u.shape[0]):
+        s = shift[i]
+        for k in range(i + 1): s += L[i, k] * u[k]
+        buf[i] = s
+    return buf
+
+@njit
+def _grad_u(grad, params, u, shift, L, whiten, xb, gx, g):
+    "g = ∇_u E(shift + L u) = Lᵀ ∇E(x) (just ∇E(u) when not whitening)."
+    if not whiten:
+        grad(u, params, g)
+        return
+    grad(_point(u, shift, L, whiten, xb), params, gx)
+    for k in range(u.shape[0]):
+        s = 0.0
+        for i in range(k, u.shape[0]): s += L[i, k] * gx[i]
+        g[k] = s
 
 @njit
 def _keep(it, n_warmup, thin, out, c, x, k):
@@ -71,27 +95,27 @@ def _keep(it, n_warmup, thin, out, c, x, k):
     return k
 
 @typed_njit(types.void(_EnergyFn, types.float64[::1], types.float64, *_COMMON), parallel=True)
-def _rwm_kernel(fn, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc):
+def _rwm_kernel(fn, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten):
     "Random-walk Metropolis, Gaussian proposals x' = x + h ξ, all chains in parallel."
     n_chains, d = x0.shape
     n_iter = n_warmup + n_draws * thin
     for c in prange(n_chains):
         st = states[c]
-        x = x0[c].copy(); xn = np.empty(d); da = np.empty(4)
-        u = beta * fn(x, params)
+        x = x0[c].copy(); xn = np.empty(d); da = np.empty(4); xb = np.empty(d)
+        u = beta * fn(_point(x, shift, L, whiten, xb), params)
         h = step[c]
         if adapt: _da_init(da, h)
         a_sum = 0.0; k = 0
         for it in range(n_iter):
             for j in range(d): xn[j] = x[j] + h * _next_normal(st)
-            un = beta * fn(xn, params)
+            un = beta * fn(_point(xn, shift, L, whiten, xb), params)
             alpha = 0.0
             if un == un and un < np.inf:
                 alpha = 1.0 if un <= u else math.exp(u - un)
             if _next_double(st) < alpha:
                 x[:] = xn; u = un
             h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep(it, n_warmup, thin, out, c, x, k)
+            k = _keep(it, n_warmup, thin, out, c, _point(x, shift, L, whiten, xb), k)
         step[c] = h
         acc[c] = a_sum / (n_draws * thin)
 
@@ -107,15 +131,16 @@ def _langevin_move(x, g, h, st, xn):
 
 @typed_njit(types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, *_COMMON, types.boolean), parallel=True)
 def _langevin_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc,
-                     metropolize):
+                     shift, L, whiten, metropolize):
     "MALA (metropolize=True) or the unadjusted Langevin algorithm (False), all chains in parallel."
     n_chains, d = x0.shape
     n_iter = n_warmup + n_draws * thin
     for c in prange(n_chains):
         st = states[c]
         x = x0[c].copy(); xn = np.empty(d); g = np.empty(d); gn = np.empty(d); da = np.empty(4)
-        u = beta * fn(x, params)
-        grad(x, params, g)
+        xb = np.empty(d); gx = np.empty(d)
+        u = beta * fn(_point(x, shift, L, whiten, xb), params)
+        _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
         for j in range(d): g[j] *= beta
         h = step[c]
         if adapt: _da_init(da, h)
@@ -123,10 +148,10 @@ def _langevin_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, 
         for it in range(n_iter):
             z2 = _langevin_move(x, g, h, st, xn)
             if metropolize:
-                un = beta * fn(xn, params)
+                un = beta * fn(_point(xn, shift, L, whiten, xb), params)
                 alpha = 0.0
                 if un == un and un < np.inf:
-                    grad(xn, params, gn)
+                    _grad_u(grad, params, xn, shift, L, whiten, xb, gx, gn)
                     rev = 0.0  # |x - xn + h²/2 ∇U(xn)|² / h²
                     for j in range(d):
                         gn[j] *= beta
@@ -139,23 +164,25 @@ def _langevin_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, 
             else:
                 alpha = 1.0
                 x[:] = xn
-                grad(x, params, g)
+                _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
                 for j in range(d): g[j] *= beta
             h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep(it, n_warmup, thin, out, c, x, k)
+            k = _keep(it, n_warmup, thin, out, c, _point(x, shift, L, whiten, xb), k)
         step[c] = h
         acc[c] = a_sum / (n_draws * thin)
 
 @typed_njit(types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, *_COMMON, types.int64), parallel=True)
-def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, n_leapfrog):
+def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L,
+                whiten, n_leapfrog):
     "Hamiltonian Monte Carlo with unit mass: n_leapfrog leapfrog steps of a step jittered in [0.9h, 1.1h]."
     n_chains, d = x0.shape
     n_iter = n_warmup + n_draws * thin
     for c in prange(n_chains):
         st = states[c]
         x = x0[c].copy(); xn = np.empty(d); p = np.empty(d); g = np.empty(d); gn = np.empty(d); da = np.empty(4)
-        u = beta * fn(x, params)
-        grad(x, params, g)
+        xb = np.empty(d); gx = np.empty(d)
+        u = beta * fn(_point(x, shift, L, whiten, xb), params)
+        _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
         for j in range(d): g[j] *= beta
         h = step[c]
         if adapt: _da_init(da, h)
@@ -172,7 +199,7 @@ def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, targe
                 for j in range(d):
                     p[j] -= 0.5 * eps * gn[j]
                     xn[j] += eps * p[j]
-                grad(xn, params, gn)
+                _grad_u(grad, params, xn, shift, L, whiten, xb, gx, gn)
                 for j in range(d):
                     gn[j] *= beta
                     p[j] -= 0.5 * eps * gn[j]
@@ -180,7 +207,7 @@ def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, targe
                 if not ok: break
             alpha = 0.0
             if ok:
-                un = beta * fn(xn, params)
+                un = beta * fn(_point(xn, shift, L, whiten, xb), params)
                 kin_n = 0.0
                 for j in range(d): kin_n += 0.5 * p[j] * p[j]
                 if un == un and un < np.inf:
@@ -189,7 +216,7 @@ def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, targe
             if _next_double(st) < alpha:
                 x[:] = xn; g[:] = gn; u = un
             h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep(it, n_warmup, thin, out, c, x, k)
+            k = _keep(it, n_warmup, thin, out, c, _point(x, shift, L, whiten, xb), k)
         step[c] = h
         acc[c] = a_sum / (n_draws * thin)
 
@@ -236,6 +263,8 @@ def _site_kernel(fn, params, beta, lo, hi, x0, n_warmup, n_draws, thin, heat_bat
 
 # %% ../nbs/04_mcmc.ipynb #66c38d3f
 CONTINUOUS_METHODS = ("metropolis", "mala", "langevin", "hmc")
+METRICS = ("identity", "diag", "dense")
+"Metrics of the continuous samplers: none, or a diagonal or dense covariance estimated in warm-up."
 DISCRETE_METHODS = ("metropolis", "gibbs")
 TARGET_ACCEPT = {"mala": 0.574, "hmc": 0.8}
 
@@ -298,6 +327,7 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            step_size:float|None=None, # fixed step size h; None adapts it in warm-up (required for "langevin")
            n_leapfrog:int=16, # leapfrog steps per HMC transition
            target_accept:float|None=None, # acceptance rate the adaptation aims at (default: per method, see text)
+           metric:str="identity", # continuous: "identity", or "diag"/"dense" — a covariance estimated in warm-up whitens the target
           ) -> Samples:
     "Draw from P(x) ∝ e^{-βE(x)} with `n_chains` parallel chains; bit-identical for a given seed on any thread count."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
@@ -329,36 +359,72 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     if target_accept is None: target_accept = rwm_target_accept(d) if method == "metropolis" else TARGET_ACCEPT.get(method, 0.8)
     target_accept = check_real(target_accept, 'target_accept', minimum=0.0, strict_min=True, maximum=1.0)
     if target_accept == 1.0: raise ValueError("`target_accept` must be < 1: only a vanishing step is always accepted")
+    if metric not in METRICS: raise ValueError(f"`metric` must be one of {METRICS}, got {metric!r}")
+    if metric != "identity":
+        if not continuous: raise ValueError("`metric` applies to continuous models only")
+        if not adapt: raise ValueError("metric adaptation happens in the adaptive warm-up: leave `step_size` None (not with 'langevin')")
+        if warmup < 40: raise ValueError(f"metric adaptation needs `warmup` ≥ 40 (half of it estimates the covariance), got {warmup}")
 
     ss_init, ss_chains = as_seed_sequence(seed).spawn(2)
     X0 = _initial_states(model, n_chains, init, np.random.default_rng(ss_init))
     states = rng_states(ss_chains, n_chains)
     h0 = step_size if step_size is not None else (2.38 / math.sqrt(d) if method == "metropolis" else 1.0)
     step = np.full(n_chains, h0)
-    out, acc = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, n_leapfrog)
+    shift, L, cov = None, None, None
+    if metric != "identity":   # the first half of warm-up estimates the covariance in windows of 1 : 2 : 4
+        w_metric = warmup // 2
+        for r, share in enumerate((1, 2, 4)):
+            w = max(w_metric * share // 7, 6)
+            a, b = w // 3, w - w // 3            # adapt the step, then keep draws (in the current metric)
+            pre, _ = _run(model, method, X0, a, b, 1, step, target_accept, True, states, n_leapfrog, shift, L)
+            if not np.all(np.isfinite(pre)): raise ValueError(f"the {method} chains diverged in warm-up (non-finite states)")
+            shift, L, cov = _whitening(pre.reshape(-1, d), metric)
+            X0 = np.ascontiguousarray(np.linalg.solve(L, (pre[:, -1, :] - shift).T).T)   # u = L⁻¹ (x - shift)
+            step = np.full(n_chains, h0)          # a fresh step size for the new metric
+            warmup -= w
+    out, acc = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, n_leapfrog, shift, L)
     if not (np.all(np.isfinite(out)) and np.all(np.isfinite(model._energy_batch(out.reshape(-1, d))))):
         raise ValueError(f"the {method} chains diverged (non-finite states or energies): lower `step_size`"
                          + (" (ULA has no accept/reject step to stop it)" if method == "langevin" else ""))
     es = tuple(model.event_shape)
-    return Samples(out.reshape((n_chains, n_draws) + es), acc, step if continuous else None, method, warmup, thin, es)
+    s = Samples(out.reshape((n_chains, n_draws) + es), acc, step if continuous else None, method, warmup, thin, es)
+    s.metric, s.covariance = metric, cov
+    return s
 
-def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, n_leapfrog):
-    "Run the kernel of `method` from X0 (n_chains, dim) with the streams `states` (advanced in place)."
+
+def _whitening(X, metric) -> tuple:
+    "(shift, L, Σ) from pooled warm-up draws X (n, d): mean, Cholesky factor of the regularised covariance (as Stan)."
+    n, d = X.shape
+    shift = X.mean(axis=0)
+    S = np.atleast_2d(np.cov(X.T))
+    if metric == "diag": S = np.diag(np.diag(S))
+    cov = (n / (n + 5.0)) * S + 1e-3 * (5.0 / (n + 5.0)) * np.eye(d)   # shrink toward a small multiple of I
+    try: L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError: raise ValueError("the warm-up draws gave a singular covariance: lengthen `warmup`") from None
+    return np.ascontiguousarray(shift), np.ascontiguousarray(L), cov
+
+_NO_SHIFT, _NO_L = np.zeros(0), np.zeros((0, 0))
+
+def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, n_leapfrog, shift=None, L=None):
+    "Run the kernel of `method` from X0 (n_chains, dim) with the streams `states` (advanced in place); x = shift + L u if L."
     fn, grad, params = model._sampler_functions()
     n_chains, d = X0.shape
     out = np.empty((n_chains, n_draws, d))
     acc = np.empty(n_chains)
     beta = float(model.beta)
+    whiten = L is not None
+    if not whiten: shift, L = _NO_SHIFT, _NO_L
     if model.domain != "continuous":
         lo, hi = (0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0)
         _site_kernel(fn, params, beta, lo, hi, X0, warmup, n_draws, thin, method == "gibbs", states, out, acc)
     elif method == "metropolis":
-        _rwm_kernel(fn, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc)
+        _rwm_kernel(fn, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten)
     elif method in ("mala", "langevin"):
         _langevin_kernel(fn, grad, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc,
-                         method == "mala")
+                         shift, L, whiten, method == "mala")
     else:
-        _hmc_kernel(fn, grad, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc, n_leapfrog)
+        _hmc_kernel(fn, grad, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L,
+                    whiten, n_leapfrog)
     return out, acc
 
 def run_chains(model:EnergyModel, # the target

@@ -34,7 +34,7 @@ VALID_SECONDS = 120  # a small valid call; generous for a cold numba cache on a 
 nan, inf = float("nan"), float("inf")
 
 # names in ebm_nb.__all__ that are data, not functions or classes (no call to fuzz)
-NOT_CALLABLE = {"DOMAINS", "ENERGY_SIG", "GRAD_SIG", "MAX_ENUMERATION_STATES", "CONTINUOUS_METHODS", "DISCRETE_METHODS",
+NOT_CALLABLE = {"DOMAINS", "ENERGY_SIG", "GRAD_SIG", "MAX_ENUMERATION_STATES", "CONTINUOUS_METHODS", "METRICS", "DISCRETE_METHODS",
                 "TARGET_ACCEPT", "OPTIMIZERS", "CHECKPOINT_VERSION", "BETA_C", "T_C", "MAX_ENUMERATION_L",
                 "LATTICE_METHODS", "ROWS_MIN_L", "MAX_DRAW_BYTES", "ACTIVATIONS", "TOY_DATA", "FORMAT", "FORMAT_VERSION"}
 
@@ -232,6 +232,7 @@ SCALARS = [
     S("sample", "method", lambda v: eb.sample(G2, 5, method=v, seed=0, warmup=5), "choice", allowed=eb.CONTINUOUS_METHODS),
     S("sample", "discrete_method", lambda v: eb.sample(BM, 5, method=v, seed=0, warmup=5), "choice", ("method",),
       eb.DISCRETE_METHODS),
+    S("sample", "metric", lambda v: eb.sample(G2, 5, metric=v, seed=0, warmup=50), "choice", allowed=eb.METRICS),
     S("sample", "seed", lambda v: eb.sample(G1, 5, seed=v, warmup=5), "seed"),
     S("sample", "warmup", lambda v: eb.sample(G1, 5, seed=0, warmup=v), "int_min0"),
     S("sample", "thin", lambda v: eb.sample(G1, 5, seed=0, warmup=5, thin=v), "int_min1"),
