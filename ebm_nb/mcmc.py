@@ -383,7 +383,8 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
             step = np.full(n_chains, h0)          # a fresh step size for the new metric
             warmup -= w
     out, acc = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, n_leapfrog, shift, L)
-    if not (np.all(np.isfinite(out)) and np.all(np.isfinite(model._energy_batch(out.reshape(-1, d))))):
+    # a Metropolis step never accepts a non-finite energy: only ULA's energies need a look (one more pass over the draws)
+    if not (np.all(np.isfinite(out)) and (method != "langevin" or np.all(np.isfinite(model._energy_batch(out.reshape(-1, d)))))):
         raise ValueError(f"the {method} chains diverged (non-finite states or energies): lower `step_size`"
                          + (" (ULA has no accept/reject step to stop it)" if method == "langevin" else ""))
     es = tuple(model.event_shape)
