@@ -538,4 +538,7 @@ def main(argv:list|None=None # arguments (default: sys.argv[1:])
     except (ValueError, TypeError, NotImplementedError, OSError) as e:
         print(f"ebm_nb {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except MemoryError as e:
+        print(f"ebm_nb {args.command}: error: out of memory ({e}); use smaller sizes", file=sys.stderr)
+        return 2
     return 0

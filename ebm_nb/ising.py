@@ -867,6 +867,9 @@ def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, st
     if keep_draws and n_chains * n_draws * N > MAX_DRAW_BYTES:
         raise ValueError(f"keeping {n_chains}×{n_draws} configurations of {N} spins needs {n_chains * n_draws * N / 2**30:.1f} GiB: "
                          "pass keep_draws=False (energies and magnetisations only) or a larger `thin`")
+    if n_chains * N * 8 > MAX_DRAW_BYTES:   # the lattices, their split copies and the random initial states
+        raise ValueError(f"{n_chains} lattice(s) of {L}×{L} spins need about {n_chains * N * 8 / 2**30:.1f} GiB of working "
+                         f"memory, more than {MAX_DRAW_BYTES / 2**30:g} GiB: lower `L` or `n_chains`")
     if method == "wolff" and (model.h != 0.0 or model.J <= 0.0):
         raise ValueError(f"method='wolff' needs h = 0 and J > 0 (got J={model.J:g}, h={model.h:g}); use 'metropolis' or 'gibbs'")
     if method == "metropolis" and L <= 3:

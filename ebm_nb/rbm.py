@@ -427,6 +427,9 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def _init_state(self, X, rs):
         "Fresh parameters (scikit-learn's: N(0, 0.01²) weights, zero biases), chains, velocities and stream."
         n_h, n_v = int(self.n_components), X.shape[1]
+        if 4 * n_h * n_v * 8 > 2 ** 33:   # weights, their velocity and two gradient buffers
+            raise ValueError(f"`n_components`={n_h} with {n_v} features needs about {4 * n_h * n_v * 8 / 2**30:.0f} GiB "
+                             "for the weights and their buffers (more than 8 GiB): lower `n_components`")
         self.components_ = np.ascontiguousarray(rs.normal(0, 0.01, (n_h, n_v)))
         self._n_features_out = n_h
         self.intercept_hidden_ = np.zeros(n_h); self.intercept_visible_ = np.zeros(n_v)

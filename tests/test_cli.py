@@ -112,3 +112,10 @@ def test_rbm_train_score_sample(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a model")
     bad = _run("rbm", "score", str(tmp_path / "bad.npz"))
     assert bad.returncode == 2 and "bad.npz" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_sizes_too_big_for_memory_are_refused():
+    "Sizes that could not fit in memory: a clear message and exit status 2 at once, not a MemoryError traceback."
+    for args, what in ((["ising", "--L", "100000"], "`L`"), (["rbm", "train", "--n-components", "100000000"], "`n_components`")):
+        r = _run(*args, timeout=120)
+        assert r.returncode == 2 and what in r.stderr and "Traceback" not in r.stderr, (args, r.stderr[-2000:])
