@@ -356,8 +356,9 @@ def cmd_ising(args) -> dict:
     exact = None
     try: exact = {k: float(v) for k, v in m.exact_observables().items() if isinstance(v, (int, float))}
     except ValueError: pass
+    rhat = float(eb.rhat(s.energy)) if args.n_chains > 1 and args.n_draws >= 4 else None   # chains agree on the energy?
     out = dict(L=m.L, beta=m.beta, J=m.J, h=m.h, method=args.method or "metropolis", n_chains=args.n_chains,
-               n_draws=args.n_draws, seconds=secs, observables=obs, exact=exact, files=[])
+               n_draws=args.n_draws, seconds=secs, observables=obs, exact=exact, rhat_energy=rhat, files=[])
     if args.out is not None:
         fig = _figure(figsize=(3.2, 3.2)); ax = fig.subplots()
         ax.imshow(s.draws[0, -1], cmap="gray", vmin=-1, vmax=1); ax.axis("off")
@@ -374,6 +375,9 @@ def _text_cmd_ising(res):
         e = ex.get(k)
         extra = f"   exact {e:.6f} ({(v['value'] - e) / v['stderr']:+.1f} SE)" if e is not None and v["stderr"] > 0 else ""
         print(f"  {k:<18} {v['value']:.6f} ± {v['stderr']:.6f}{extra}")
+    if res.get("rhat_energy") is not None and not res["rhat_energy"] < 1.01:
+        print(f"  warning: the chains disagree about the energy (R-hat {res['rhat_energy']:.3f} ≥ 1.01): they have not "
+              "mixed; raise --warmup or --n-draws, or use --method wolff near T_c")
 
 def cmd_logz(args) -> dict:
     "`ebm_nb logz`: log Z of a model by a method."

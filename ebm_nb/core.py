@@ -367,7 +367,7 @@ class EnergyModel:
         if method is None: method = next((m for m in ("exact", "quadrature") if m in methods), None)
         if method is None: raise ValueError(f"no method to compute log Z is available for {self!r}")
         if method not in methods:
-            if method == "ais": raise NotImplementedError("method='ais' (annealed importance sampling) is not available in this version of ebm_nb yet")
+            if method == "ais": raise NotImplementedError("method='ais' is registered by the module ebm_nb.ais (`import ebm_nb` loads it)")
             raise ValueError(f"`method` must be one of {sorted(methods)} for {type(self).__name__}, got {method!r}")
         return methods[method](**kwargs)
 

@@ -119,3 +119,11 @@ def test_sizes_too_big_for_memory_are_refused():
     for args, what in ((["ising", "--L", "100000"], "`L`"), (["rbm", "train", "--n-components", "100000000"], "`n_components`")):
         r = _run(*args, timeout=120)
         assert r.returncode == 2 and what in r.stderr and "Traceback" not in r.stderr, (args, r.stderr[-2000:])
+
+
+def test_ising_warns_when_chains_have_not_mixed():
+    "Ten warm-up sweeps of a 256×256 lattice at T_c: the chains disagree, and the command says so (R-hat)."
+    r = _run("ising", "--L", "256", "--n-draws", "50", "--warmup", "10", "--seed", "2", timeout=120)
+    assert r.returncode == 0 and "have not mixed" in r.stdout, r.stdout
+    ok = json.loads(_run("ising", "--L", "8", "--beta", "0.3", "--n-draws", "2000", "--json").stdout)
+    assert ok["rhat_energy"] < 1.01
