@@ -136,3 +136,15 @@ def test_metric_arguments():
     a = g.sample(200, metric="diag", seed=1, method="hmc").draws
     b = g.sample(200, metric="diag", seed=1, method="hmc").draws
     np.testing.assert_array_equal(a, b)
+
+
+def test_diag_metric_rescales_axis_aligned_scales():
+    "Standard deviations 0.1 and 10 along the axes: the diagonal metric finds them and MALA mixes in both."
+    g = eb.Gaussian(mu=[1.0, -2.0], cov=np.diag([0.01, 100.0]))
+    ident = g.sample(3000, n_chains=4, method="mala", seed=5, warmup=1000)
+    diag = g.sample(3000, n_chains=4, method="mala", seed=5, warmup=1000, metric="diag")
+    np.testing.assert_allclose(np.sqrt(np.diag(diag.covariance)), [0.1, 10.0], rtol=0.35)
+    assert diag.covariance[0, 1] == 0.0
+    assert eb.ess(diag.draws).min() > 10 * eb.ess(ident.draws).min()
+    f = diag.flat()
+    assert np.all(np.abs(f.mean(axis=0) - [1.0, -2.0]) < 5 * np.array([0.1, 10.0]) / np.sqrt(eb.ess(diag.draws)))
