@@ -314,8 +314,11 @@ class EnergyModel:
         return X, batch
 
     def _energy_batch(self, X:np.ndarray) -> np.ndarray:
-        "E of each row of a validated (n, dim) float64 array. Subclasses implement this with a kernel."
-        raise NotImplementedError(f"{type(self).__name__} must implement `_energy_batch`")
+        "E of each row of a validated (n, dim) float64 array: the model's numba energy (`_sampler_functions`) row by row."
+        fn, _, params = self._sampler_functions()
+        out = np.empty(X.shape[0])
+        _energy_rows(fn, np.ascontiguousarray(X, dtype=np.float64), params, out)
+        return out
 
     # --- the unnormalised density -----------------------------------------------------------------------------------
     def energy(self, x) -> float|np.ndarray:
@@ -412,7 +415,8 @@ class EnergyModel:
 
     def _sampler_functions(self) -> tuple:
         "(energy_fn, grad_fn or None, params): first-class numba functions `fn(x, params)`, `grad(x, params, out)` for the generic samplers."
-        raise NotImplementedError(f"{type(self).__name__} does not provide numba energy functions for the generic samplers")
+        raise NotImplementedError(f"{type(self).__name__} must implement `_energy_batch` and `_sampler_functions` "
+                                  "(its numba energy for the generic samplers)")
 
     def sample(self, n_draws:int, # draws kept per chain (after warm-up and thinning)
                n_chains:int=4, # independent chains, run in parallel

@@ -194,10 +194,6 @@ def _gauss_grad_fn(x, p, out):
         for k in range(d): row += p[d + j * d + k] * (x[k] - p[k])
         out[j] = row
 
-@njit
-def _gauss_energy_rows(X, p, out):
-    "out[i] = (X[i]-mu)ᵀ prec (X[i]-mu) / 2, p packed as for `_gauss_energy_fn`."
-    for i in range(X.shape[0]): out[i] = _gauss_energy_fn(X[i], p)
 
 def _check_sigma(sigma):
     "σ (default 1) as a float whose square is a positive normal float, or a TypeError/ValueError naming `sigma`."
@@ -270,8 +266,6 @@ class Gaussian(EnergyModel):
         else: G = -(r @ self._prec)
         return G.reshape(batch + (G.shape[1],))
 
-    def _energy_batch(self, X):
-        out = np.empty(X.shape[0]); _gauss_energy_rows(X, self._packed, out); return out
 
     def grad_energy(self, x) -> np.ndarray:
         "dE/dx = Σ⁻¹(x-μ) for one configuration or a batch."
@@ -295,10 +289,6 @@ class Gaussian(EnergyModel):
 
 # %% ../nbs/01_partition.ipynb #cb8cbc5c
 @njit
-def _laplace_energy_rows(X, mu, b, out):
-    for i in range(X.shape[0]): out[i] = abs(X[i, 0] - mu) / b
-
-@njit
 def _laplace_energy_fn(x, p): return abs(x[0] - p[0]) / p[1]
 
 @njit
@@ -315,8 +305,6 @@ class Laplace(EnergyModel):
                  beta:float=1.0): # inverse temperature
         super().__init__(beta)
         self.mu = check_real(mu, 'mu'); self.b = check_real(b, 'b', minimum=0.0, strict_min=True)
-    def _energy_batch(self, X):
-        out = np.empty(X.shape[0]); _laplace_energy_rows(X, self.mu, self.b, out); return out
     def _mode_hint(self): return np.array([self.mu])
     def _params_key(self): return (self.beta, self.mu, self.b)
     def _sampler_functions(self): return _typed(_laplace_energy_fn, _laplace_grad_fn) + (np.array([self.mu, self.b]),)
@@ -465,10 +453,6 @@ def _quadratic_energy_fn(x, p):
         e -= x[i] * acc
     return e
 
-@njit
-def _quadratic_energy_rows(X, p, out):
-    "out[i] = -X[i]ᵀ W X[i] / 2 - bᵀ X[i], p packed as for `_quadratic_energy_fn`."
-    for i in range(X.shape[0]): out[i] = _quadratic_energy_fn(X[i], p)
 
 class BoltzmannMachine(EnergyModel):
     "Fully visible Boltzmann machine E(x) = -xᵀWx/2 - bᵀx on {0,1}^d or {-1,+1}^d (W symmetric, zero diagonal)."
@@ -489,8 +473,6 @@ class BoltzmannMachine(EnergyModel):
         self.b = np.zeros(d) if b is None else check_array(b, 'b', shape=(d,))
         self.domain, self.event_shape = domain, (d,)
 
-    def _energy_batch(self, X):
-        out = np.empty(X.shape[0]); _quadratic_energy_rows(X, self._packed_params(), out); return out
     def _enumerate_blocks(self, lo, hi, block_bits, m_blk, s_blk):
         _enum_lse_quadratic(self.W, self.b, self.beta, lo, hi, self.dim, block_bits, m_blk, s_blk)
     def _params_key(self): return (self.beta, self.W.tobytes(), self.b.tobytes())
