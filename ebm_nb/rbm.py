@@ -18,9 +18,9 @@ from numba import prange
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from .core import (EnergyModel, LogZ, njit, pnjit, rng_states, as_seed_sequence, check_int, check_real,
-                         check_array, _lse_push, _lse_merge, _lse_value, _next_double, _atomic_savez as _savez_file,
+                         check_array, _lse_push, _next_double, _atomic_savez as _savez_file,
                          _array_digest as _digest)
-from .partition import _block_start, _ctz, check_enumerable
+from .partition import _block_start, _ctz, _merge_blocks, check_enumerable
 from .mcmc import Samples
 
 # %% auto #0
@@ -216,12 +216,6 @@ def _rbm_enum_lse(Wf, bf, bo, block_bits, m_out, s_out):
             m, s = _lse_push(m, s, lin + _sum_softplus(a))
         m_out[blk] = m; s_out[blk] = s
 
-@njit
-def _merge_lse(m_blk, s_blk):
-    m, s = -np.inf, 0.0
-    for i in range(m_blk.shape[0]): m, s = _lse_merge(m, s, m_blk[i], s_blk[i])
-    return _lse_value(m, s)
-
 def rbm_log_partition_exact(W:np.ndarray, # weights (n_h, n_v)
                             bh:np.ndarray, # hidden biases (n_h,)
                             bv:np.ndarray, # visible biases (n_v,)
@@ -236,7 +230,7 @@ def rbm_log_partition_exact(W:np.ndarray, # weights (n_h, n_v)
     block_bits = min(n, 12)
     m_blk = np.empty(1 << (n - block_bits)); s_blk = np.empty_like(m_blk)
     _rbm_enum_lse(Wf, bf, bo, block_bits, m_blk, s_blk)
-    return _finite_log_z(float(_merge_lse(m_blk, s_blk)))
+    return _finite_log_z(float(_merge_blocks(m_blk, s_blk)))
 
 def _check_rbm_params(W, bh, bv):
     "(W, b_h, b_v) as C-contiguous finite float64 arrays of matching shapes, or a TypeError/ValueError naming the argument."
