@@ -120,6 +120,14 @@ def _rwm_kernel(fn, params, beta, x0, n_warmup, n_draws, thin, step, target, ada
         acc[c] = a_sum / (n_draws * thin)
 
 @njit
+def _scaled_energy_grad(fn, grad, params, beta, x, shift, L, whiten, xb, gx, g):
+    "βE and (into g) β∇E at the chain state x (whitened coordinates if `whiten`): where a gradient chain starts."
+    u = beta * fn(_point(x, shift, L, whiten, xb), params)
+    _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
+    for j in range(x.shape[0]): g[j] *= beta
+    return u
+
+@njit
 def _langevin_move(x, g, h, st, xn):
     "xn = x - h²/2 g + h ξ; returns |ξ|² (the forward proposal's log density is -|ξ|²/2 + const)."
     s = 0.0
@@ -139,9 +147,7 @@ def _langevin_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, 
         st = states[c]
         x = x0[c].copy(); xn = np.empty(d); g = np.empty(d); gn = np.empty(d); da = np.empty(4)
         xb = np.empty(d); gx = np.empty(d)
-        u = beta * fn(_point(x, shift, L, whiten, xb), params)
-        _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
-        for j in range(d): g[j] *= beta
+        u = _scaled_energy_grad(fn, grad, params, beta, x, shift, L, whiten, xb, gx, g)
         h = step[c]
         if adapt: _da_init(da, h)
         a_sum = 0.0; k = 0
@@ -181,9 +187,7 @@ def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, targe
         st = states[c]
         x = x0[c].copy(); xn = np.empty(d); p = np.empty(d); g = np.empty(d); gn = np.empty(d); da = np.empty(4)
         xb = np.empty(d); gx = np.empty(d)
-        u = beta * fn(_point(x, shift, L, whiten, xb), params)
-        _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
-        for j in range(d): g[j] *= beta
+        u = _scaled_energy_grad(fn, grad, params, beta, x, shift, L, whiten, xb, gx, g)
         h = step[c]
         if adapt: _da_init(da, h)
         a_sum = 0.0; k = 0
