@@ -87,10 +87,23 @@ def _grad_u(grad, params, u, shift, L, whiten, xb, gx, g):
         g[k] = s
 
 @njit
+def _kept(it, n_warmup, thin):
+    "Does transition `it` end a thinning block after warm-up (so its state is a draw)?"
+    return it >= n_warmup and (it - n_warmup + 1) % thin == 0
+
+@njit
 def _keep(it, n_warmup, thin, out, c, x, k):
-    "Store x as draw k of chain c when transition `it` ends a thinning block after warm-up; return the next k."
-    if it >= n_warmup and (it - n_warmup + 1) % thin == 0:
+    "Store x as draw k of chain c when transition `it` is kept; return the next k."
+    if _kept(it, n_warmup, thin):
         out[c, k, :] = x
+        return k + 1
+    return k
+
+@njit
+def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
+    "`_keep` of the target's point x = shift + L u, computed only when the transition is kept."
+    if _kept(it, n_warmup, thin):
+        out[c, k, :] = _point(u, shift, L, whiten, xb)
         return k + 1
     return k
 
@@ -115,7 +128,7 @@ def _rwm_kernel(fn, params, beta, x0, n_warmup, n_draws, thin, step, target, ada
             if _next_double(st) < alpha:
                 x[:] = xn; u = un
             h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep(it, n_warmup, thin, out, c, _point(x, shift, L, whiten, xb), k)
+            k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
         step[c] = h
         acc[c] = a_sum / (n_draws * thin)
 
@@ -173,7 +186,7 @@ def _langevin_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, 
                 _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
                 for j in range(d): g[j] *= beta
             h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep(it, n_warmup, thin, out, c, _point(x, shift, L, whiten, xb), k)
+            k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
         step[c] = h
         acc[c] = a_sum / (n_draws * thin)
 
@@ -220,7 +233,7 @@ def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, targe
             if _next_double(st) < alpha:
                 x[:] = xn; g[:] = gn; u = un
             h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep(it, n_warmup, thin, out, c, _point(x, shift, L, whiten, xb), k)
+            k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
         step[c] = h
         acc[c] = a_sum / (n_draws * thin)
 
