@@ -8,21 +8,25 @@ Docs: https://ebm-nb.github.io/ebm_nb/ais.html.md"""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from numba import prange, types
 
-from .core import (EnergyModel, LogZ, njit, typed_njit, _EnergyFn, GRAD_SIG, _next_double, _next_normal,
-                         as_seed_sequence, rng_states, check_int, check_real, check_array, register_log_partition,
-                         log_mean_exp)
-from .ising import (_fill_q, _split, _sweep_split, _sweep_typewriter, _bonds_mag_one, _counter_hash)
+from .kernels import (njit, _next_double, _next_normal, _sigmoid, _softplus, _counter_hash, as_seed_sequence,
+                            rng_states, check_int, check_real, check_array, log_mean_exp)
+from .core import EnergyModel, LogZ, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, register_log_partition
+from .transitions import (_energy_u, _grad_energy_u, _rwm_step, _hmc_step, _site_sweep, _rbm_hidden_input,
+                                _rbm_gibbs_step, _fill_q, _split, _sweep_split, _sweep_typewriter, _bonds_mag_one)
 
 # %% auto #0
-__all__ = ['annealing_schedule', 'ais_log_weights', 'ais_log_partition']
+__all__ = ['SCHEDULES', 'annealing_schedule', 'ais_log_weights', 'ais_log_partition']
 
 # %% ../nbs/11_ais.ipynb #15031d81
+SCHEDULES = ("linear", "sigmoid", "piecewise")
+
 def annealing_schedule(n_steps:int, # K: the number of transitions; the schedule has K + 1 points
-                 kind:str="linear", # "linear" (β_k = k/K) or "sigmoid" (dense at both ends)
+                 kind:str="linear", # "linear" (β_k = k/K), "sigmoid" (dense at both ends) or "piecewise" (Salakhutdinov & Murray)
                  delta:float=4.0, # steepness of the sigmoid schedule (→ 0: linear)
                 ) -> np.ndarray: # fractions 0 = β_0 < β_1 < … < β_K = 1
     "An annealing schedule from the base (0) to the target (1)."
@@ -40,12 +44,17 @@ def annealing_schedule(n_steps:int, # K: the number of transitions; the schedule
             raise ValueError(f"`delta`={delta:g} is too steep for {K} steps: the sigmoid schedule would repeat values "
                              "(use a smaller delta)")
         return s
-    raise ValueError(f"`kind` must be 'linear' or 'sigmoid', got {kind!r}")
+    if isinstance(kind, str) and kind == "piecewise":   # 500 : 4000 : 10000 steps on [0, 0.5], [0.5, 0.9], [0.9, 1]
+        K = check_int(n_steps, 'n_steps', minimum=3, maximum=10 ** 8)
+        n1 = max(1, round(K * 500 / 14500)); n2 = max(1, round(K * 4000 / 14500)); n3 = max(1, K - n1 - n2)
+        return np.concatenate([np.linspace(0, 0.5, n1, endpoint=False), np.linspace(0.5, 0.9, n2, endpoint=False),
+                               np.linspace(0.9, 1.0, n3 + 1)])
+    raise ValueError(f"`kind` must be one of {SCHEDULES}, got {kind!r}")
 
 def _check_schedule(schedule, n_steps):
     if isinstance(schedule, str):
-        if schedule not in ("linear", "sigmoid"):
-            raise ValueError(f"`schedule` must be 'linear', 'sigmoid' or an array of fractions, got {schedule!r}")
+        if schedule not in SCHEDULES:
+            raise ValueError(f"`schedule` must be one of {SCHEDULES} or an array of fractions, got {schedule!r}")
         return annealing_schedule(5000 if n_steps is None else n_steps, schedule)
     s = check_array(schedule, 'schedule', ndim=1)
     if n_steps is not None: raise ValueError("give either `n_steps` (with a named schedule) or a `schedule` array, not both")
@@ -53,9 +62,81 @@ def _check_schedule(schedule, n_steps):
         raise ValueError("a `schedule` array must rise monotonically from 0 to 1 (at least 2 points)")
     return s
 
-# %% ../nbs/11_ais.ipynb #2b28027f
+# %% ../nbs/11_ais.ipynb #1fe287a6
+_AIS_RWM, _AIS_HMC, _AIS_SITE, _AIS_RBM = 0, 1, 2, 3
+
 @njit
-def _ais_ising_run(L, J, h, beta, schedule, key, n_sweeps):
+def _anneal_init(family, lo, hi, base, st, x):
+    "A draw from the base (b = 0): N(0, I) in whitened coordinates, uniform units, or the RBM's base-rate visible units."
+    for i in range(x.shape[0]):
+        if family <= _AIS_HMC: x[i] = _next_normal(st)
+        elif family == _AIS_SITE: x[i] = hi if _next_double(st) < 0.5 else lo
+        else: x[i] = 1.0 if _next_double(st) < _sigmoid(base[i]) else 0.0
+
+@njit
+def _rbm_increment(W, bh, bv, base, b0, b1, v, a):
+    "log f_b1(v) - log f_b0(v) on the base-rate → RBM path, with a = b_h + W v (computed here, for the next transition)."
+    lin = 0.0
+    for i in range(v.shape[0]):
+        if v[i] != 0.0: lin += bv[i] - base[i]
+    lw = (b1 - b0) * lin
+    _rbm_hidden_input(W, bh, v, a)
+    for j in range(a.shape[0]): lw += _softplus(b1 * a[j]) - _softplus(b0 * a[j])
+    return lw
+
+@njit
+def _continuous_increment(fn, params, beta, b0, b1, u, shift, L, whiten, xb):
+    "log f_b1(u) - log f_b0(u) = -(b1 - b0)(βE(x) - |u|²/2); also returns βE (NaN → inf) and |u|²/2."
+    be = _energy_u(fn, params, beta, 1.0, u, shift, L, whiten, xb)
+    if not (be == be): be = np.inf
+    uu = 0.0
+    for j in range(u.shape[0]): uu += u[j] * u[j]
+    db = b1 - b0
+    return (-db * (be - 0.5 * uu) if db > 0.0 else 0.0), be, 0.5 * uu
+
+# %% ../nbs/11_ais.ipynb #43d00444
+@njit
+def _anneal_run(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, st):
+    """One annealing run on a float state: a draw from the base, then for k = 1 … K the weight increment
+    log f_k(x) - log f_{k-1}(x) and `n_sweeps` transitions that leave f_k invariant. Returns the run's log weight."""
+    K = path.shape[0] - 1
+    whiten = shift.shape[0] > 0
+    x = np.empty(d); g = np.empty(d); w = np.empty((5, d)); a = np.empty(W.shape[0]); hid = np.empty(W.shape[0])
+    _anneal_init(family, lo, hi, base, st, x)
+    e = fn(x, params) if family == _AIS_SITE else 0.0
+    lw = 0.0
+    for k in range(1, K + 1):
+        b0, b1 = path[k - 1], path[k]
+        if family == _AIS_SITE: lw -= (b1 - b0) * beta * e
+        elif family == _AIS_RBM: lw += _rbm_increment(W, bh, bv, base, b0, b1, x, a)
+        else:
+            inc, be, half_uu = _continuous_increment(fn, params, beta, b0, b1, x, shift, L, whiten, w[3])
+            lw += inc
+            e = (1.0 - b1) * half_uu + (b1 * be if b1 > 0.0 else 0.0)          # U_b1(u), from the same energy
+            if family == _AIS_HMC: _grad_energy_u(grad, params, beta, b1, x, shift, L, whiten, w[3], w[4], g)
+        if k == K: break
+        for t in range(n_sweeps):
+            if family == _AIS_SITE: e, _ = _site_sweep(fn, params, beta * b1, lo, hi, True, x, e, st)
+            elif family == _AIS_RBM:
+                if t > 0: _rbm_hidden_input(W, bh, x, a)
+                _rbm_gibbs_step(W, bv, base, b1, a, x, hid, w[0], st)
+            elif family == _AIS_RWM: e, _ = _rwm_step(fn, params, beta, b1, shift, L, whiten, x, e, h, st, w[0], w[3])
+            else: e, _ = _hmc_step(fn, grad, params, beta, b1, shift, L, whiten, x, e, g, h, n_leapfrog, st, w[0], w[1], w[2], w[3], w[4])
+    return lw
+
+@typed_njit(types.void(types.int64, _EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64[::1],
+                       types.float64[:, ::1], types.float64, types.float64, types.float64[:, ::1], types.float64[::1],
+                       types.float64[::1], types.float64[::1], types.float64[::1], types.int64, types.float64, types.int64,
+                       types.int64, types.uint64[:, ::1], types.float64[::1]), parallel=True)
+def _anneal(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states, logw):
+    "The annealing driver: independent runs in parallel, one stream each; their log weights into `logw`."
+    for r in prange(states.shape[0]):
+        logw[r] = _anneal_run(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h,
+                              n_leapfrog, d, states[r])
+
+# %% ../nbs/11_ais.ipynb #929720fe
+@njit
+def _anneal_lattice_run(L, J, h, beta, schedule, key, n_sweeps):
     "One AIS run on the L×L lattice: uniform start, heat-bath sweeps at β·schedule[k], energy tracked; its log weight."
     K = schedule.shape[0] - 1
     H = L // 2
@@ -80,221 +161,131 @@ def _ais_ising_run(L, J, h, beta, schedule, key, n_sweeps):
 
 @typed_njit(types.void(types.int64, types.float64, types.float64, types.float64, types.float64[::1], types.uint64[::1],
                        types.int64, types.float64[::1]), parallel=True)
-def _ais_ising_kernel(L, J, h, beta, schedule, keys, n_sweeps, logw):
-    "AIS runs on the Ising lattice in parallel (the body is a separate function: numba compiles prange bodies less well)."
+def _anneal_lattice(L, J, h, beta, schedule, keys, n_sweeps, logw):
+    "The Ising fast path of the annealing driver: runs in parallel, one counter-based key each."
     for r in prange(keys.shape[0]):
-        logw[r] = _ais_ising_run(L, J, h, beta, schedule, keys[r], n_sweeps)
+        logw[r] = _anneal_lattice_run(L, J, h, beta, schedule, keys[r], n_sweeps)
 
-# %% ../nbs/11_ais.ipynb #6305963e
-@njit
-def _ais_discrete_run(fn, params, beta, lo, hi, d, schedule, n_sweeps, st):
-    "One AIS run on {lo, hi}^d: uniform start, single-site heat-bath sweeps at β·schedule[k]; its log weight."
-    K = schedule.shape[0] - 1
-    x = np.empty(d)
-    for i in range(d): x[i] = hi if _next_double(st) < 0.5 else lo
-    e = fn(x, params)
-    lw = 0.0
-    for k in range(1, K + 1):
-        lw -= (schedule[k] - schedule[k - 1]) * beta * e
-        if k == K: break
-        bk = beta * schedule[k]
-        for t in range(n_sweeps):
-            for i in range(d):
-                old = x[i]
-                x[i] = lo + hi - old
-                e_flip = fn(x, params)
-                e_hi = e_flip if old == lo else e
-                e_lo = e if old == lo else e_flip
-                z = bk * (e_hi - e_lo)                          # P(hi) = 1/(1 + e^z)
-                p_hi = 0.5 if bk == 0.0 else (math.exp(-z) / (1.0 + math.exp(-z)) if z >= 0 else 1.0 / (1.0 + math.exp(z)))
-                new = hi if _next_double(st) < p_hi else lo
-                x[i] = new
-                if new != old: e = e_flip
-    return lw
-
-@typed_njit(types.void(_EnergyFn, types.float64[::1], types.float64, types.float64, types.float64, types.int64,
-                       types.float64[::1], types.int64, types.uint64[:, ::1], types.float64[::1]), parallel=True)
-def _ais_discrete_kernel(fn, params, beta, lo, hi, d, schedule, n_sweeps, states, logw):
-    "AIS runs on {lo, hi}^d in parallel, one xoshiro stream each."
-    for r in prange(states.shape[0]):
-        logw[r] = _ais_discrete_run(fn, params, beta, lo, hi, d, schedule, n_sweeps, states[r])
-
-# %% ../nbs/11_ais.ipynb #b68b893e
-_GradFn = types.FunctionType(GRAD_SIG)
+# %% ../nbs/11_ais.ipynb #a9a10c94
+_EMPTY1, _EMPTY2 = np.zeros(0), np.zeros((0, 0))
+_NOFN = []   # a stand-in (energy, gradient) for the RBM family, whose energy the driver computes itself
 
 @njit
-def _to_x(x0, A, u, x):
-    d = x0.shape[0]
-    for i in range(d):
-        acc = x0[i]
-        for j in range(d): acc += A[i, j] * u[j]
-        x[i] = acc
+def _nan_energy(x, p): return np.nan
 
 @njit
-def _u_energy(fn, params, beta, bk, x0, A, u, x):
-    "U_k(u) = (1 - b_k)|u|²/2 + b_k β E(x0 + A u) and the target part βE; returns (U_k, βE)."
-    _to_x(x0, A, u, x)
-    be = beta * fn(x, params)
-    uu = 0.0
-    for j in range(u.shape[0]): uu += u[j] * u[j]
-    if not (be == be): be = np.inf
-    return (1.0 - bk) * 0.5 * uu + (bk * be if bk > 0.0 else 0.0), be
+def _nan_grad(x, p, out):
+    for j in range(out.shape[0]): out[j] = np.nan
 
-@njit
-def _ais_rwm_run(fn, params, beta, x0, A, schedule, n_steps_mh, h, st):
-    "One AIS run from N(0, I) in u-space with random-walk Metropolis moves u' = u + h ξ on U_k; its log weight."
-    K = schedule.shape[0] - 1
-    d = x0.shape[0]
-    u = np.empty(d); un = np.empty(d); x = np.empty(d)
-    for j in range(d): u[j] = _next_normal(st)
-    lw = 0.0
-    for k in range(1, K + 1):
-        Uk0, be = _u_energy(fn, params, beta, 0.0, x0, A, u, x)     # Uk0 = |u|²/2
-        dbk = schedule[k] - schedule[k - 1]
-        if dbk > 0.0: lw -= dbk * (be - Uk0)                         # log f_K - log f_0 = -βE + |u|²/2
-        if k == K: break
-        bk = schedule[k]
-        U, _ = _u_energy(fn, params, beta, bk, x0, A, u, x)
-        for t in range(n_steps_mh):
-            for j in range(d): un[j] = u[j] + h * _next_normal(st)
-            Un, _ = _u_energy(fn, params, beta, bk, x0, A, un, x)
-            if Un <= U or _next_double(st) < math.exp(U - Un):
-                u[:] = un; U = Un
-    return lw
+def _stand_ins():
+    if not _NOFN: _NOFN.extend([_compile_for(_nan_energy, ENERGY_SIG, 'fn'), _compile_for(_nan_grad, GRAD_SIG, 'grad')])
+    return _NOFN
 
-@typed_njit(types.void(_EnergyFn, types.float64[::1], types.float64, types.float64[::1], types.float64[:, ::1],
-                       types.float64[::1], types.int64, types.float64, types.uint64[:, ::1], types.float64[::1]), parallel=True)
-def _ais_rwm_kernel(fn, params, beta, x0, A, schedule, n_steps_mh, h, states, logw):
-    "AIS runs with random-walk Metropolis transitions, in parallel."
-    for r in prange(states.shape[0]):
-        logw[r] = _ais_rwm_run(fn, params, beta, x0, A, schedule, n_steps_mh, h, states[r])
+def _anneal_weights(family, sched, states, fn=None, grad=None, params=_EMPTY1, beta=1.0, shift=_EMPTY1, L=_EMPTY2,
+                    lo=0.0, hi=0.0, rbm=None, n_sweeps=1, h=0.0, n_leapfrog=1, d=1):
+    "Run `states.shape[0]` annealing runs of `family` with the driver; their log weights. rbm = (W, b_h, b_v, base biases)."
+    nf, ng = _stand_ins()
+    W, bh, bv, base = rbm if rbm is not None else (_EMPTY2, _EMPTY1, _EMPTY1, _EMPTY1)
+    logw = np.empty(states.shape[0])
+    _anneal(family, nf if fn is None else fn, ng if grad is None else grad, params, float(beta), shift, L, float(lo),
+            float(hi), W, bh, bv, base, sched, n_sweeps, float(h), n_leapfrog, d, states, logw)
+    return logw
 
-@njit
-def _ais_hmc_run(fn, grad, params, beta, x0, A, schedule, n_steps_mh, eps, n_leapfrog, st):
-    "One AIS run from N(0, I) in u-space with HMC transitions on U_k (unit mass); its log weight."
-    K = schedule.shape[0] - 1
-    d = x0.shape[0]
-    u = np.empty(d); un = np.empty(d); x = np.empty(d); gx = np.empty(d); g = np.empty(d); p = np.empty(d)
-    for j in range(d): u[j] = _next_normal(st)
-    lw = 0.0
-    for k in range(1, K + 1):
-        Uk0, be = _u_energy(fn, params, beta, 0.0, x0, A, u, x)
-        dbk = schedule[k] - schedule[k - 1]
-        if dbk > 0.0: lw -= dbk * (be - Uk0)
-        if k == K: break
-        bk = schedule[k]
-        for t in range(n_steps_mh):
-            U, _ = _u_energy(fn, params, beta, bk, x0, A, u, x)
-            kin = 0.0
-            for j in range(d):
-                p[j] = _next_normal(st); kin += 0.5 * p[j] * p[j]; un[j] = u[j]
-            ok = True
-            for l in range(n_leapfrog):
-                for half in range(2):
-                    _to_x(x0, A, un, x)
-                    grad(x, params, gx)
-                    for j in range(d):                     # ∇_u U_k = (1 - b_k) u + b_k β Aᵀ ∇E(x)
-                        acc = 0.0
-                        for i in range(d): acc += A[i, j] * gx[i]
-                        g[j] = (1.0 - bk) * un[j] + bk * beta * acc
-                    if half == 0:
-                        for j in range(d):
-                            p[j] -= 0.5 * eps * g[j]; un[j] += eps * p[j]
-                    else:
-                        for j in range(d):
-                            p[j] -= 0.5 * eps * g[j]
-                            if not (abs(un[j]) < np.inf and abs(p[j]) < np.inf): ok = False
-                if not ok: break
-            if ok:
-                Un, _ = _u_energy(fn, params, beta, bk, x0, A, un, x)
-                kin_n = 0.0
-                for j in range(d): kin_n += 0.5 * p[j] * p[j]
-                log_a = (U + kin) - (Un + kin_n)
-                if Un == Un and (log_a >= 0.0 or _next_double(st) < math.exp(log_a)):
-                    u[:] = un
-    return lw
-
-@typed_njit(types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64[::1], types.float64[:, ::1],
-                       types.float64[::1], types.int64, types.float64, types.int64, types.uint64[:, ::1],
-                       types.float64[::1]), parallel=True)
-def _ais_hmc_kernel(fn, grad, params, beta, x0, A, schedule, n_steps_mh, eps, n_leapfrog, states, logw):
-    "AIS runs with HMC transitions, in parallel."
-    for r in prange(states.shape[0]):
-        logw[r] = _ais_hmc_run(fn, grad, params, beta, x0, A, schedule, n_steps_mh, eps, n_leapfrog, states[r])
-
-# %% ../nbs/11_ais.ipynb #1189bfa6
-def ais_log_weights(model:EnergyModel, # any model: Ising (fast path), binary/spin with numba energies, or continuous
-                    n_runs:int=100, # independent annealing runs (in parallel)
-                    n_steps:int|None=None, # K transitions of a named schedule (default 5000)
-                    schedule="linear", # "linear", "sigmoid", or an array of fractions 0 = β_0 < … < β_K = 1
-                    seed=None, # int, SeedSequence, Generator or None
-                    n_sweeps:int=1, # transitions per intermediate distribution (sweeps, MH or HMC steps)
-                    transition:str|None=None, # continuous: "metropolis" (default) or "hmc"; discrete: "gibbs"
-                    base=None, # continuous: (mean, cov) of the Gaussian base; default from `ebm_nb.partition.whiten`
-                    step_size:float|None=None, # continuous: proposal step in whitened units (default 2.38/√d·0.7, HMC 0.3)
-                    n_leapfrog:int=10, # HMC leapfrog steps
-                   ) -> tuple: # (log weights (n_runs,), log Z₀ of the base)
-    "The log importance weights of `n_runs` annealing runs from a tractable base to e^{-βE}, and the base's log Z₀."
-    if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
-    n_runs = check_int(n_runs, 'n_runs', minimum=2)
-    n_sweeps = check_int(n_sweeps, 'n_sweeps', minimum=1)
-    sched = np.ascontiguousarray(_check_schedule(schedule, n_steps), dtype=np.float64)
-    ss = as_seed_sequence(seed)
-    logw = np.empty(n_runs)
-    beta = float(model.beta)
-    if model.domain != "continuous":
-        if transition not in (None, "gibbs"): raise ValueError(f"`transition` must be 'gibbs' for a {model.domain} model, got {transition!r}")
-        d = model.dim
-        lattice = getattr(model, "_ais_lattice", None)   # the Ising model (also a subclass, or the class as defined in its notebook)
-        if lattice is not None:
-            L, J, h = lattice()
-            _ais_ising_kernel(L, J, h, beta, sched, ss.generate_state(n_runs, dtype=np.uint64), n_sweeps, logw)
-        else:
-            fn, _, params = model._sampler_functions()
-            lo, hi = (0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0)
-            _ais_discrete_kernel(fn, params, beta, lo, hi, d, sched, n_sweeps, rng_states(ss, n_runs), logw)
-        return logw, d * math.log(2.0)
-    if transition is None: transition = "metropolis"
-    if transition not in ("metropolis", "hmc"): raise ValueError(f"`transition` must be 'metropolis' or 'hmc' for a continuous model, got {transition!r}")
-    if model.bounds is not None: raise ValueError("AIS with a Gaussian base needs an unbounded domain (this model has `bounds`); use method='quadrature'")
-    if beta == 0.0: raise ValueError("at β = 0 the continuous density e^{-βE} = 1 is not normalisable")
-    fn, grad, params = model._sampler_functions()
-    if transition == "hmc" and grad is None: raise ValueError("transition='hmc' needs the energy's gradient; this model has none")
-    d = model.dim
-    if base is None:
-        from ebm_nb.partition import whiten
-        x0, _, A = whiten(model)
-    else:
-        if not (isinstance(base, tuple) and len(base) == 2): raise ValueError("`base` must be a tuple (mean, cov)")
-        x0 = check_array(np.atleast_1d(base[0]), 'base mean', shape=(d,))
-        cov = check_array(np.atleast_2d(base[1]), 'base cov', shape=(d, d))
-        try: A = np.linalg.cholesky(cov)
-        except np.linalg.LinAlgError: raise ValueError("the base `cov` must be symmetric positive definite") from None
-    x0 = np.ascontiguousarray(x0, dtype=np.float64); A = np.ascontiguousarray(A, dtype=np.float64)
-    log_z0 = 0.5 * d * math.log(2.0 * math.pi) + math.log(abs(np.linalg.det(A)))
-    states = rng_states(ss, n_runs)
-    if transition == "metropolis":
-        h = 2.38 / math.sqrt(d) * 0.7 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
-        _ais_rwm_kernel(fn, params, beta, x0, A, sched, n_sweeps, h, states, logw)
-    else:
-        eps = 0.3 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
-        _ais_hmc_kernel(fn, grad, params, beta, x0, A, sched, n_sweeps, eps, check_int(n_leapfrog, 'n_leapfrog', minimum=1), states, logw)
-    return logw, log_z0
-
-def ais_log_partition(model:EnergyModel, # the target e^{-βE}
-                      n_runs:int=100, # independent annealing runs
-                      n_steps:int|None=None, # transitions of a named schedule (default 5000)
-                      schedule="linear", # "linear", "sigmoid" or an array 0 = β_0 < … < β_K = 1
-                      seed=None, # int, SeedSequence, Generator or None
-                      **kwargs, # n_sweeps, transition, base, step_size, n_leapfrog: see `ais_log_weights`
-                     ) -> LogZ: # log Ẑ, its standard error (delta method) and the weights' effective sample size
-    "log Z by annealed importance sampling (Neal 2001): Ẑ = Z₀ · mean(w) over independent runs."
-    logw, log_z0 = ais_log_weights(model, n_runs, n_steps, schedule, seed, **kwargs)
+def _log_z_from_weights(logw, log_z0) -> LogZ:
+    "log Ẑ = log Z₀ + logmeanexp(log w), its delta-method standard error and the weights' effective sample size."
     if not np.all(np.isfinite(logw)): raise ValueError("some AIS runs ended with a non-finite weight (NaN or infinite energies)")
     w = np.exp(logw - logw.max())
     mean = w.mean()
     se = float(w.std(ddof=1) / (mean * math.sqrt(w.size)))
     ess = float(w.sum() ** 2 / (w * w).sum())
     return LogZ(float(log_z0 + log_mean_exp(logw)), se, "ais", ess=ess)
+
+# %% ../nbs/11_ais.ipynb #bb9d56ea
+def _gaussian_base(model, base):
+    "(mean, L, log Z₀) of the Gaussian base N(mean, LLᵀ): `base` = (mean, cov), or from `ebm_nb.partition.whiten`."
+    d = model.dim
+    if base is None:
+        from ebm_nb.partition import whiten           # (the algorithms layer: partition is one of its modules)
+        x0, _, A = whiten(model)
+        cov = np.asarray(A, dtype=np.float64) @ np.asarray(A, dtype=np.float64).T
+    else:
+        if not (isinstance(base, tuple) and len(base) == 2): raise ValueError("`base` must be a tuple (mean, cov)")
+        x0 = check_array(np.atleast_1d(base[0]), 'base mean', shape=(d,))
+        cov = check_array(np.atleast_2d(base[1]), 'base cov', shape=(d, d))
+    try: L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError: raise ValueError("the base `cov` must be symmetric positive definite") from None
+    log_z0 = 0.5 * d * math.log(2.0 * math.pi) + float(np.sum(np.log(np.diag(L))))
+    return np.ascontiguousarray(x0, dtype=np.float64), np.ascontiguousarray(L), log_z0
+
+def _continuous_weights(model, sched, states, n_sweeps, sampler, base, step_size, n_leapfrog, name='sampler'):
+    "Log weights of annealing runs from a Gaussian base to a continuous model, and log Z₀."
+    if sampler is None: sampler = "metropolis"
+    if sampler not in ("metropolis", "hmc"): raise ValueError(f"`{name}` must be 'metropolis' or 'hmc' for a continuous model, got {sampler!r}")
+    if model.bounds is not None: raise ValueError("AIS with a Gaussian base needs an unbounded domain (this model has `bounds`); use method='quadrature'")
+    if model.beta == 0.0: raise ValueError("at β = 0 the continuous density e^{-βE} = 1 is not normalisable")
+    fn, grad, params = model._sampler_functions()
+    if sampler == "hmc" and grad is None: raise ValueError(f"{name}='hmc' needs the energy's gradient; this model has none")
+    d = model.dim
+    shift, L, log_z0 = _gaussian_base(model, base)
+    if sampler == "metropolis":
+        h = 2.38 / math.sqrt(d) * 0.7 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+        family, n_leapfrog = _AIS_RWM, 1
+    else:
+        h = 0.3 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+        family, n_leapfrog = _AIS_HMC, check_int(n_leapfrog, 'n_leapfrog', minimum=1)
+    logw = _anneal_weights(family, sched, states, fn, grad, params, model.beta, shift, L, n_sweeps=n_sweeps, h=h,
+                           n_leapfrog=n_leapfrog, d=d)
+    return logw, log_z0
+
+# %% ../nbs/11_ais.ipynb #270e1a6e
+def ais_log_weights(model:EnergyModel, # any model: Ising (fast path), binary/spin with numba energies, or continuous
+                    n_runs:int=100, # independent annealing runs (in parallel)
+                    n_steps:int|None=None, # K transitions of a named schedule (default 5000)
+                    schedule="linear", # "linear", "sigmoid", "piecewise", or an array of fractions 0 = β_0 < … < β_K = 1
+                    seed=None, # int, SeedSequence, Generator or None
+                    n_sweeps:int=1, # transitions per intermediate distribution (sweeps, MH or HMC steps)
+                    sampler:str|None=None, # continuous: "metropolis" (default) or "hmc"; discrete: "gibbs"
+                    base=None, # continuous: (mean, cov) of the Gaussian base; default from `ebm_nb.partition.whiten`
+                    step_size:float|None=None, # continuous: proposal step in whitened units (default 2.38/√d·0.7, HMC 0.3)
+                    n_leapfrog:int=10, # HMC leapfrog steps
+                    transition:str|None=None, # deprecated name of `sampler`
+                   ) -> tuple: # (log weights (n_runs,), log Z₀ of the base)
+    "The log importance weights of `n_runs` annealing runs from a tractable base to e^{-βE}, and the base's log Z₀."
+    if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    if transition is not None:
+        warnings.warn("`transition` is deprecated: use `sampler`", DeprecationWarning, stacklevel=2)
+        if sampler is not None and sampler != transition: raise ValueError("give `sampler` or its old name `transition`, not both")
+        sampler, name = transition, 'transition'
+    else: name = 'sampler'
+    n_runs = check_int(n_runs, 'n_runs', minimum=2)
+    n_sweeps = check_int(n_sweeps, 'n_sweeps', minimum=1)
+    sched = np.ascontiguousarray(_check_schedule(schedule, n_steps), dtype=np.float64)
+    ss = as_seed_sequence(seed)
+    if model.domain == "continuous":
+        return _continuous_weights(model, sched, rng_states(ss, n_runs), n_sweeps, sampler, base, step_size, n_leapfrog, name)
+    if sampler not in (None, "gibbs"): raise ValueError(f"`{name}` must be 'gibbs' for a {model.domain} model, got {sampler!r}")
+    d, beta = model.dim, float(model.beta)
+    lattice = getattr(model, "_ais_lattice", None)   # the Ising model's fast path: (L, J, h)
+    if lattice is not None:
+        L, J, h = lattice()
+        logw = np.empty(n_runs)
+        _anneal_lattice(L, J, h, beta, sched, ss.generate_state(n_runs, dtype=np.uint64), n_sweeps, logw)
+    else:
+        fn, _, params = model._sampler_functions()
+        lo, hi = (0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0)
+        logw = _anneal_weights(_AIS_SITE, sched, rng_states(ss, n_runs), fn, None, params, beta, lo=lo, hi=hi,
+                               n_sweeps=n_sweeps, d=d)
+    return logw, d * math.log(2.0)
+
+def ais_log_partition(model:EnergyModel, # the target e^{-βE}
+                      n_runs:int=100, # independent annealing runs
+                      n_steps:int|None=None, # transitions of a named schedule (default 5000)
+                      schedule="linear", # "linear", "sigmoid", "piecewise" or an array 0 = β_0 < … < β_K = 1
+                      seed=None, # int, SeedSequence, Generator or None
+                      **kwargs, # n_sweeps, sampler, base, step_size, n_leapfrog: see `ais_log_weights`
+                     ) -> LogZ: # log Ẑ, its standard error (delta method) and the weights' effective sample size
+    "log Z by annealed importance sampling (Neal 2001): Ẑ = Z₀ · mean(w) over independent runs."
+    logw, log_z0 = ais_log_weights(model, n_runs, n_steps, schedule, seed, **kwargs)
+    return _log_z_from_weights(logw, log_z0)
 
 register_log_partition("ais", lambda m: True, ais_log_partition)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import numbers
 import os
 import tempfile
 from functools import partial
@@ -19,230 +18,14 @@ import numpy as np
 import numba
 from numba import prange, types
 
+from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mode, as_seed_sequence, rng_states,
+                            logsumexp, log_mean_exp, _MAX_STREAMS)
+from .kernels import (_lse_push, _lse_merge, _lse_value, _next_double, _next_normal, _next_below,  # TEMP shim
+                            _fill_uniform, _fill_normal)
+
 # %% auto #0
-__all__ = ['njit', 'pnjit', 'DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'logsumexp', 'log_mean_exp', 'check_int', 'check_real',
-           'check_array', 'quick_mode', 'as_seed_sequence', 'rng_states', 'LogZ', 'register_log_partition',
-           'EnergyModel', 'TypedKernel', 'typed_njit', 'Energy']
-
-# %% ../nbs/00_core.ipynb #2443341b
-njit = partial(numba.njit, cache=True)
-"Compile a kernel: cached on disk, no fast-math (it breaks `-inf`/NaN handling in the log domain)."
-pnjit = partial(numba.njit, cache=True, parallel=True)
-"Compile a kernel that uses `prange`: as `njit`, with parallel loops."
-
-# %% ../nbs/00_core.ipynb #2e2d1b39
-@njit
-def _lse_push(m, s, a):
-    "Add the term `e^a` to the running log-sum-exp state `(m, s)`, where the sum is `s * e^m`."
-    if a <= m:
-        if a > -np.inf: s += math.exp(a - m)
-        return m, s
-    if a != a: return a, s  # NaN poisons the sum
-    if m > -np.inf: s = s * math.exp(m - a) + 1.0
-    else: s = 1.0
-    return a, s
-
-@njit
-def _lse_merge(m1, s1, m2, s2):
-    "Merge two running log-sum-exp states."
-    if m1 != m1 or m2 != m2: return np.nan, 1.0
-    if m2 > m1: m1, s1, m2, s2 = m2, s2, m1, s1
-    if m2 == -np.inf: return m1, s1
-    return m1, s1 + s2 * math.exp(m2 - m1)
-
-@njit
-def _lse_value(m, s):
-    "The log-sum-exp of a running state: `m + log(s)`; `-inf` for an empty sum, NaN if a NaN went in."
-    if m != m: return np.nan
-    if m == -np.inf or m == np.inf: return m
-    return m + math.log(s)
-
-@njit
-def _logsumexp(a):
-    "log(sum(exp(a))) of a 1-D float64 array, in one streaming pass."
-    m, s = -np.inf, 0.0
-    for i in range(a.shape[0]): m, s = _lse_push(m, s, a[i])
-    return _lse_value(m, s)
-
-@njit
-def _logsumexp_rows(a, out):
-    "Row-wise log-sum-exp of a 2-D float64 array into `out`."
-    for i in range(a.shape[0]): out[i] = _logsumexp(a[i])
-
-# %% ../nbs/00_core.ipynb #c088e391
-def _as_float_array(a, name):
-    "`a` as a float64 array, or a TypeError naming the argument."
-    if isinstance(a, np.ndarray) and a.dtype.kind not in 'biuf':  # complex would lose its imaginary part silently
-        raise TypeError(f"`{name}` must be an array of real numbers, got an array of dtype {a.dtype}")
-    try: arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise TypeError(f"`{name}` must be an array of real numbers, got {type(a).__name__}") from e
-    return arr
-
-def _check_axis(axis, arr):
-    "`axis` as an int in range for `arr`, or a TypeError/ValueError naming it."
-    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
-        raise TypeError(f"`axis` must be an int or None, got {type(axis).__name__} {axis!r}")
-    axis = int(axis)
-    if arr.ndim == 0: raise ValueError("`axis` must be None for a scalar `a`")
-    if not -arr.ndim <= axis < arr.ndim: raise ValueError(f"`axis`={axis} is out of range for an array with {arr.ndim} dimensions")
-    return axis
-
-def logsumexp(a, # values, any shape
-              axis:int|None=None, # axis to reduce; None reduces over all values
-             ) -> float|np.ndarray: # log(sum(exp(a))) along `axis`
-    "Numerically stable `log(sum(exp(a)))`: no overflow for huge `a`, `-inf` (not NaN) when every term is `-inf`."
-    arr = _as_float_array(a, 'a')
-    if axis is None: return float(_logsumexp(np.ascontiguousarray(arr.ravel())))
-    axis = _check_axis(axis, arr)
-    moved = np.moveaxis(arr, axis, -1)
-    rows = np.ascontiguousarray(moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1]))  # (no -1: a 0-length axis is fine)
-    out = np.empty(rows.shape[0])
-    _logsumexp_rows(rows, out)
-    return out.reshape(moved.shape[:-1])
-
-def log_mean_exp(a, # values, any shape
-                 axis:int|None=None, # axis to reduce; None reduces over all values
-                ) -> float|np.ndarray: # log(mean(exp(a))) along `axis`
-    "Numerically stable `log(mean(exp(a)))`, e.g. of importance weights kept as logs."
-    arr = _as_float_array(a, 'a')
-    n = arr.size if axis is None else arr.shape[_check_axis(axis, arr)]
-    if n == 0: raise ValueError("`a` is empty: the mean of no values is undefined")
-    return logsumexp(arr, axis) - math.log(n)
-
-# %% ../nbs/00_core.ipynb #5b7523a0
-def check_int(value, name:str, minimum:int|None=None, maximum:int|None=None) -> int:
-    "`value` as an `int`, or a TypeError/ValueError naming `name`."
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an int, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if minimum is not None and value < minimum: raise ValueError(f"`{name}` must be ≥ {minimum}, got {value}")
-    if maximum is not None and value > maximum: raise ValueError(f"`{name}` must be ≤ {maximum}, got {value}")
-    return value
-
-def check_real(value, name:str, minimum:float|None=None, maximum:float|None=None,
-               strict_min:bool=False) -> float:
-    "`value` as a finite `float`, or a TypeError/ValueError naming `name`."
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.number) and not np.issubdtype(value.dtype, np.complexfloating):
-            value = value.item()
-        else: raise TypeError(f"`{name}` must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value): raise ValueError(f"`{name}` must be finite, got {value}")
-    if minimum is not None:
-        if strict_min and value <= minimum: raise ValueError(f"`{name}` must be > {minimum}, got {value}")
-        if not strict_min and value < minimum: raise ValueError(f"`{name}` must be ≥ {minimum}, got {value}")
-    if maximum is not None and value > maximum: raise ValueError(f"`{name}` must be ≤ {maximum}, got {value}")
-    return value
-
-def check_array(a, name:str, ndim:int|None=None, shape:tuple|None=None, finite:bool=True) -> np.ndarray:
-    "`a` as a C-contiguous float64 array with the given `ndim`/`shape`, all finite; errors name `name`."
-    if isinstance(a, (str, bytes)) or (isinstance(a, np.ndarray) and a.dtype.kind not in 'biuf'):
-        raise TypeError(f"`{name}` must be an array of real numbers, got {type(a).__name__}")
-    arr = _as_float_array(a, name)
-    if ndim is not None and arr.ndim != ndim: raise ValueError(f"`{name}` must have {ndim} dimension(s), got shape {arr.shape}")
-    if shape is not None and arr.shape != tuple(shape): raise ValueError(f"`{name}` must have shape {tuple(shape)}, got {arr.shape}")
-    if finite and not np.isfinite(arr).all(): raise ValueError(f"`{name}` contains NaN or infinite values")
-    return arr if arr.flags.c_contiguous else arr.copy(order='C')  # (np.ascontiguousarray would make a 0-d array 1-d)
-
-# %% ../nbs/00_core.ipynb #22d29504
-def quick_mode() -> bool:
-    "True when the environment variable `EBM_NB_QUICK=1` asks notebooks and tests for their reduced (CI) size."
-    import os
-    return os.environ.get("EBM_NB_QUICK", "0") not in ("", "0", "false", "False")
-
-# %% ../nbs/00_core.ipynb #59767d19
-def as_seed_sequence(seed, # int ≥ 0, SeedSequence, numpy Generator/RandomState, or None for fresh entropy
-                     name:str='seed', # argument name used in error messages
-                    ) -> np.random.SeedSequence:
-    "Turn any accepted `seed` into a `numpy.random.SeedSequence`."
-    if seed is None: return np.random.SeedSequence()
-    if isinstance(seed, np.random.SeedSequence): return seed
-    if isinstance(seed, np.random.Generator): return np.random.SeedSequence(seed.integers(0, 2**63, size=4).tolist())
-    if isinstance(seed, np.random.RandomState): return np.random.SeedSequence(seed.randint(0, 2**31, size=8).tolist())
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"`{name}` must be an int, a numpy SeedSequence or Generator, or None; got {type(seed).__name__}")
-    if seed < 0: raise ValueError(f"`{name}` must be a non-negative int, got {seed}")
-    return np.random.SeedSequence(int(seed))
-
-_MAX_STREAMS = 2 ** 24  # the most streams (chains, runs) one call may ask for: each is a Python-level SeedSequence child
-
-def rng_states(seed, # anything `as_seed_sequence` accepts
-               n_streams:int, # number of independent streams (e.g. one per chain)
-              ) -> np.ndarray: # uint64 array (n_streams, 4): one xoshiro256** state per row
-    "Independent xoshiro256** generator states, one row per stream, from `SeedSequence(seed).spawn(n_streams)`."
-    n_streams = check_int(n_streams, 'n_streams', minimum=1, maximum=_MAX_STREAMS)
-    children = as_seed_sequence(seed).spawn(n_streams)
-    out = np.empty((n_streams, 4), dtype=np.uint64)
-    for i, c in enumerate(children):
-        s = c.generate_state(4, dtype=np.uint64)
-        if not s.any(): s[0] = 1  # the all-zero state is the one fixed point of xoshiro
-        out[i] = s
-    return out
-
-# %% ../nbs/00_core.ipynb #d1d9b024
-@njit
-def _rotl(x, k):
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-@njit
-def _next_u64(state):
-    "Advance a xoshiro256** state (a uint64[4] view) and return the next 64 random bits."
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-    return result
-
-@njit
-def _next_double(state):
-    "A uniform double in [0, 1) from the top 53 bits."
-    return float(_next_u64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-@njit
-def _next_normal(state):
-    "A standard normal deviate (Marsaglia's polar method; the second deviate is discarded to keep no hidden state)."
-    while True:
-        u = 2.0 * _next_double(state) - 1.0
-        v = 2.0 * _next_double(state) - 1.0
-        r = u * u + v * v
-        if 0.0 < r < 1.0: return u * math.sqrt(-2.0 * math.log(r) / r)
-
-@njit
-def _next_below(state, n):
-    "A uniform integer in [0, n) for 0 < n < 2**63 (Lemire's nearly divisionless method, exact)."
-    nn = np.uint64(n)
-    threshold = (np.uint64(0) - nn) % nn
-    while True:
-        x = _next_u64(state)
-        # 128-bit product via 32-bit halves: high word is the candidate, low word decides rejection
-        lo = x * nn
-        if lo >= threshold:
-            x_hi, x_lo = x >> np.uint64(32), x & np.uint64(0xFFFFFFFF)
-            n_hi, n_lo = nn >> np.uint64(32), nn & np.uint64(0xFFFFFFFF)
-            mid1 = x_hi * n_lo
-            mid2 = x_lo * n_hi
-            carry = ((x_lo * n_lo) >> np.uint64(32)) + (mid1 & np.uint64(0xFFFFFFFF)) + (mid2 & np.uint64(0xFFFFFFFF))
-            hi = x_hi * n_hi + (mid1 >> np.uint64(32)) + (mid2 >> np.uint64(32)) + (carry >> np.uint64(32))
-            return int(hi)
-
-@pnjit
-def _fill_uniform(states, out):
-    "out[c, :] = uniforms from stream c, the streams in parallel."
-    for c in prange(states.shape[0]):
-        for j in range(out.shape[1]): out[c, j] = _next_double(states[c])
-
-@pnjit
-def _fill_normal(states, out):
-    "out[c, :] = standard normals from stream c, the streams in parallel."
-    for c in prange(states.shape[0]):
-        for j in range(out.shape[1]): out[c, j] = _next_normal(states[c])
+__all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'LogZ', 'register_log_partition', 'register_sampler', 'EnergyModel',
+           'TypedKernel', 'typed_njit', 'Energy']
 
 # %% ../nbs/00_core.ipynb #7814607d
 class LogZ(NamedTuple):
@@ -275,6 +58,14 @@ def register_log_partition(name:str, # method name users pass to `log_partition(
     if not callable(applies): raise TypeError(f"`applies` must be callable, got {type(applies).__name__}")
     if not callable(fn): raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
     _LOG_PARTITION_METHODS[name] = (applies, fn)
+
+_SAMPLERS = []  # the chain driver behind `EnergyModel.sample`, registered by the algorithms layer (ebm_nb.mcmc)
+
+def register_sampler(fn, # fn(model, n_draws, **kwargs) -> Samples
+                    ):
+    "Make `fn` the driver that `EnergyModel.sample` calls (models reach the algorithms through this registry, not an import)."
+    if not callable(fn): raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
+    _SAMPLERS.append(fn)
 
 class EnergyModel:
     "Base class of all models: P(x) = exp(-beta * E(x)) / Z(beta) on a continuous, binary or spin domain."
@@ -413,6 +204,10 @@ class EnergyModel:
         if theta.size != n: raise ValueError(f"`theta` must have {n} entries for {type(self).__name__}, got {theta.size}")
         return theta
 
+    def _mode_hint(self) -> np.ndarray:
+        "A point near the mode, where chains start: the origin, or the centre of `bounds` (models may know better)."
+        return np.zeros(self.dim) if self.bounds is None else self.bounds.mean(axis=1)
+
     def _sampler_functions(self) -> tuple:
         "(energy_fn, grad_fn or None, params): first-class numba functions `fn(x, params)`, `grad(x, params, out)` for the generic samplers."
         raise NotImplementedError(f"{type(self).__name__} must implement `_energy_batch` and `_sampler_functions` "
@@ -427,10 +222,10 @@ class EnergyModel:
                init=None, # initial state(s): event_shape or (n_chains, *event_shape)
                step_size:float|None=None, # fixed step size; None adapts it during warm-up (not for "langevin")
                **kwargs):
-        "Draw from P(x) ∝ e^{-βE(x)} by MCMC; returns a `Samples` (the samplers live in `ebm_nb.mcmc`)."
-        from ebm_nb.mcmc import sample  # the algorithms layer
-        return sample(self, n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin,
-                      init=init, step_size=step_size, **kwargs)
+        "Draw from P(x) ∝ e^{-βE(x)} by MCMC; returns a `Samples` (the chain driver registered by `ebm_nb.mcmc`)."
+        if not _SAMPLERS: raise NotImplementedError("no sampler is registered: `import ebm_nb` loads the chain driver (ebm_nb.mcmc)")
+        return _SAMPLERS[-1](self, n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin,
+                             init=init, step_size=step_size, **kwargs)
 
     def __repr__(self):
         return f"{type(self).__name__}(domain={self.domain!r}, event_shape={self.event_shape}, beta={self.beta:g})"

@@ -17,8 +17,10 @@ import numpy as np
 import numba
 from numba import prange, types
 
-from .core import (EnergyModel, LogZ, njit, typed_njit, check_int, check_real, check_array, as_seed_sequence, rng_states,
-                         _next_double, _next_below)
+from .kernels import njit, check_int, check_real, check_array, as_seed_sequence, rng_states
+from .core import EnergyModel, LogZ, typed_njit
+from .transitions import (_fill_q, _sweep_split, _sweep_typewriter, _sweep_colour_rows, _split, _join,
+                                _bonds_mag_split, _bonds_mag_one, _wolff_cluster)
 from .partition import _enum_lse_quadratic, _typed, enumerate_log_partition
 from .mcmc import Samples
 
@@ -200,19 +202,6 @@ def density_of_states(L:int, # lattice side, 2 ≤ L ≤ 5
     return np.arange(-2 * N, 2 * N + 1, 2), np.arange(-N, N + 1, 2), counts.sum(axis=0)
 
 # %% ../nbs/10_ising.ipynb #bae47dc5
-@njit
-def _bonds_mag_one(S):
-    "(Σ⟨ij⟩ s_i s_j over the 2N bonds, Σ s_i) of one (L, L) configuration, in int64."
-    L = S.shape[0]
-    b = 0; m = 0
-    for i in range(L):
-        dn = i + 1 if i < L - 1 else 0
-        for j in range(L):
-            s = np.int64(S[i, j])
-            m += s
-            b += s * (np.int64(S[dn, j]) + np.int64(S[i, j + 1 if j < L - 1 else 0]))
-    return b, m
-
 @typed_njit(types.void(types.int8[:, :, ::1], types.int64[::1], types.int64[::1]), parallel=True)
 def _bonds_mag(S, bonds, mag):
     "Bond sums and magnetisations of a batch (n, L, L), configurations in parallel."
@@ -401,205 +390,6 @@ class Ising(EnergyModel):
 
     def __repr__(self): return f"Ising(L={self._L}, beta={self.beta:g}, J={self._J:g}, h={self._h:g})"
 
-# %% ../nbs/10_ising.ipynb #6e35122c
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_ONE = np.uint64(1)
-
-@njit(inline='always')
-def _counter_hash(key, counter):
-    "64 random bits for `counter` of the stream `key`: SplitMix64's output number counter + 1 (Steele et al. 2014)."
-    z = key + (counter + _ONE) * _GAMMA
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
-
-_TWO53 = 9007199254740992.0
-
-@njit
-def _fill_q(q, b, J, h, heat_bath):
-    """q[5·(s+1)/2 + (n+4)/2] = ⌈P(new spin = +1 | old spin s, neighbour sum n) · 2⁵³⌉ at inverse temperature b.
-    A uniform 53-bit integer u sets the spin to +1 iff u < q: exact probabilities q/2⁵³."""
-    for si in range(2):
-        s = 2 * si - 1
-        for k in range(5):
-            n = 2 * k - 4
-            f = J * n + h                        # local field: E = -s f + rest
-            if heat_bath:                        # P(+1) = 1/(1 + e^{-2bf})
-                t = 2.0 * b * f
-                p = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
-            else:                                # Metropolis: flip with min(1, e^{-b ΔE}), ΔE = 2 s f
-                de = 2.0 * s * f
-                pf = 1.0 if de <= 0.0 else math.exp(-b * de)
-                p = pf if s < 0 else 1.0 - pf
-            q[si * 5 + k] = np.uint64(math.ceil(p * _TWO53))
-
-@njit(inline='always')
-def _new_spin(old, nb, u, q0, q1, q2, q3, q4, q5, q6, q7, q8, q9):
-    "+1 if the 53-bit uniform u < q[5·(old+1)/2 + (nb+4)/2], else -1 (a chain of selects: vectorises; a table lookup does not)."
-    k = ((old + 1) >> 1) * 5 + ((nb + 4) >> 1)
-    th = q0
-    th = q1 if k == 1 else th
-    th = q2 if k == 2 else th
-    th = q3 if k == 3 else th
-    th = q4 if k == 4 else th
-    th = q5 if k == 5 else th
-    th = q6 if k == 6 else th
-    th = q7 if k == 7 else th
-    th = q8 if k == 8 else th
-    th = q9 if k == 9 else th
-    return 2 * np.int64(u < th) - 1
-
-_U = np.uint64
-_SHORT_ROW = 16
-"Rows of at most this many sites of one colour are updated by scalar code."
-
-@njit(inline='always')
-def _edge_site(A, O, i, iu, idn, t, key, cnt, q):
-    "Update A[i, t], whose left or right neighbour wraps around the row; returns the change of the spin."
-    H = A.shape[1]
-    nb = np.int64(O[iu, t]) + np.int64(O[idn, t]) + np.int64(O[i, H - 1]) + np.int64(O[i, 0])
-    old = np.int64(A[i, t])
-    new = 2 * np.int64((_counter_hash(key, cnt) >> _U(11)) < q[((old + 1) >> 1) * 5 + ((nb + 4) >> 1)]) - 1
-    A[i, t] = np.int8(new)
-    return new - old, nb
-
-@njit(inline='always')
-def _update_row(A, O, i, iu, idn, p, key, cnt0, q):
-    """Update the L/2 spins A[i] of one colour in row i. Their neighbours are the other colour O: O[iu, t] above,
-    O[idn, t] below, and O[i, t-1+p], O[i, t+p] left and right (periodic). Site t uses the counter cnt0 + 2t.
-    No array views (numba would count references to each) and unsigned indices (no negative-index checks):
-    the interior loop compiles to SIMD code."""
-    H = A.shape[1]
-    q0, q1, q2, q3, q4, q5, q6, q7, q8, q9 = q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9]
-    o = _U(1 - p)                                # interior sites t = u + o, u = 0 … H-2
-    c0 = cnt0 + _U(2) * o
-    if H > _SHORT_ROW:                           # SIMD code: a chain of selects
-        for u in range(_U(H - 1)):
-            t = u + o
-            nb = np.int64(O[iu, t]) + np.int64(O[idn, t]) + np.int64(O[i, u]) + np.int64(O[i, u + _U(1)])
-            A[i, t] = np.int8(_new_spin(np.int64(A[i, t]), nb, _counter_hash(key, c0 + _U(2) * u) >> _U(11),
-                                        q0, q1, q2, q3, q4, q5, q6, q7, q8, q9))
-    else:                                        # short rows run scalar: there a table lookup beats the selects
-        for u in range(_U(H - 1)):
-            t = u + o
-            nb = np.int64(O[iu, t]) + np.int64(O[idn, t]) + np.int64(O[i, u]) + np.int64(O[i, u + _U(1)])
-            old = np.int64(A[i, t])
-            A[i, t] = np.int8(2 * np.int64((_counter_hash(key, c0 + _U(2) * u) >> _U(11)) < q[((old + 1) >> 1) * 5 + ((nb + 4) >> 1)]) - 1)
-    t = 0 if p == 0 else H - 1
-    _edge_site(A, O, i, iu, idn, t, key, cnt0 + _U(2 * t), q)
-
-@njit(inline='always')
-def _update_row_tracked(A, O, i, iu, idn, p, key, cnt0, q):
-    "`_update_row` that also returns (spins changed, change of Σ bonds, change of Σ spins): the same spins, a little slower."
-    H = A.shape[1]
-    q0, q1, q2, q3, q4, q5, q6, q7, q8, q9 = q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9]
-    o = _U(1 - p)
-    c0 = cnt0 + _U(2) * o
-    ch = 0; db = 0; dm = 0
-    if H > _SHORT_ROW:
-        for u in range(_U(H - 1)):
-            t = u + o
-            nb = np.int64(O[iu, t]) + np.int64(O[idn, t]) + np.int64(O[i, u]) + np.int64(O[i, u + _U(1)])
-            old = np.int64(A[i, t])
-            x = _new_spin(old, nb, _counter_hash(key, c0 + _U(2) * u) >> _U(11), q0, q1, q2, q3, q4, q5, q6, q7, q8, q9) - old
-            A[i, t] = np.int8(old + x)
-            ch += abs(x); db += x * nb; dm += x
-    else:
-        for u in range(_U(H - 1)):
-            t = u + o
-            nb = np.int64(O[iu, t]) + np.int64(O[idn, t]) + np.int64(O[i, u]) + np.int64(O[i, u + _U(1)])
-            old = np.int64(A[i, t])
-            x = 2 * np.int64((_counter_hash(key, c0 + _U(2) * u) >> _U(11)) < q[((old + 1) >> 1) * 5 + ((nb + 4) >> 1)]) - 1 - old
-            A[i, t] = np.int8(old + x)
-            ch += abs(x); db += x * nb; dm += x
-    t = 0 if p == 0 else H - 1
-    x, nb = _edge_site(A, O, i, iu, idn, t, key, cnt0 + _U(2 * t), q)
-    ch += abs(x); db += x * nb; dm += x
-    return ch // 2, db, dm
-
-@njit
-def _sweep_colour_rows(A, O, c, i0, i1, key, base, q, track):
-    "Update colour c (A: its spins, O: the other colour, both (L, L/2)) in rows i0..i1-1; sums of (changed, dB, dM) if `track`."
-    L = A.shape[0]
-    ch = 0; db = 0; dm = 0
-    for i in range(i0, i1):
-        p = (i + c) & 1
-        iu = i - 1 if i > 0 else L - 1
-        idn = i + 1 if i < L - 1 else 0
-        cnt0 = base + _U(i * L + p)
-        if track:
-            a, b, m = _update_row_tracked(A, O, i, iu, idn, p, key, cnt0, q)
-            ch += a; db += b; dm += m
-        else: _update_row(A, O, i, iu, idn, p, key, cnt0, q)
-    return ch, db, dm
-
-@njit
-def _sweep_split(B, W, key, sweep, q, track):
-    "One checkerboard sweep of one lattice (black then white); (changed, dB, dM) if `track`."
-    L = B.shape[0]
-    base = np.uint64(sweep) * np.uint64(L * L)
-    a1, b1, m1 = _sweep_colour_rows(B, W, 0, 0, L, key, base, q, track)
-    a2, b2, m2 = _sweep_colour_rows(W, B, 1, 0, L, key, base, q, track)
-    return a1 + a2, b1 + b2, m1 + m2
-
-@njit
-def _sweep_typewriter(S, key, sweep, q):
-    "One sweep of one lattice (L, L) in reading order (odd L has no checkerboard); returns (changed, dB, dM)."
-    L = S.shape[0]
-    base = np.uint64(sweep) * np.uint64(L * L)
-    q0, q1, q2, q3, q4, q5, q6, q7, q8, q9 = q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9]
-    ch = 0; db = 0; dm = 0
-    for i in range(L):
-        up, dn = (i - 1) % L, (i + 1) % L
-        for j in range(L):
-            jl = j - 1 if j > 0 else L - 1
-            jr = j + 1 if j < L - 1 else 0
-            nb = np.int64(S[up, j]) + np.int64(S[dn, j]) + np.int64(S[i, jl]) + np.int64(S[i, jr])
-            old = np.int64(S[i, j])
-            u = _counter_hash(key, base + np.uint64(i * L + j)) >> np.uint64(11)
-            x = 2 * np.int64(u < q[((old + 1) >> 1) * 5 + ((nb + 4) >> 1)]) - 1 - old   # scalar code: a table lookup
-            S[i, j] = np.int8(old + x)
-            ch += abs(x); db += x * nb; dm += x
-    return ch // 2, db, dm
-
-@njit
-def _split(S, B, W):
-    "Natural (L, L) layout → black B and white W sublattices (L, L/2): B[i, t] = S[i, 2t + i%2]."
-    L = S.shape[0]
-    for i in range(L):
-        p = i & 1
-        for t in range(L // 2):
-            B[i, t] = S[i, 2 * t + p]; W[i, t] = S[i, 2 * t + 1 - p]
-
-@njit
-def _join(B, W, S):
-    "Inverse of `_split`."
-    L = S.shape[0]
-    for i in range(L):
-        p = i & 1
-        for t in range(L // 2):
-            S[i, 2 * t + p] = B[i, t]; S[i, 2 * t + 1 - p] = W[i, t]
-
-@njit
-def _bonds_mag_split(B, W):
-    "(Σ bonds, Σ spins) of a split lattice: every bond has one black end, so Σ bonds = Σ_black s·(sum of its 4 neighbours)."
-    L, H = B.shape
-    b = 0; m = 0
-    for i in range(L):
-        p = i & 1
-        iu = i - 1 if i > 0 else L - 1
-        idn = i + 1 if i < L - 1 else 0
-        o = _U(1 - p)
-        for u in range(_U(H - 1)):
-            t = u + o
-            b += np.int64(B[i, t]) * (np.int64(W[iu, t]) + np.int64(W[idn, t]) + np.int64(W[i, u]) + np.int64(W[i, u + _U(1)]))
-        t = 0 if p == 0 else H - 1
-        b += np.int64(B[i, t]) * (np.int64(W[iu, t]) + np.int64(W[idn, t]) + np.int64(W[i, H - 1]) + np.int64(W[i, 0]))
-        for t in range(H): m += np.int64(B[i, t]) + np.int64(W[i, t])
-    return b, m
-
 # %% ../nbs/10_ising.ipynb #de30176f
 @njit
 def _chain_split(B, W, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out, mag_out):
@@ -723,17 +513,7 @@ def _wolff_chain(S, p_add, st, n_warmup, n_draws, thin, out, bonds_out, mag_out)
         warm = it < n_warmup
         flipped = 0; grown = 0
         while (warm and flipped < N) or (not warm and grown < per_step):
-            seed = _next_below(st, N)
-            s0 = s[seed]
-            s[seed] = -s0                        # flip on joining: a flipped spin is never added again
-            stack[0] = seed; top = 1; size = 1
-            while top > 0:
-                top -= 1
-                x = stack[top]
-                i, j = x // L, x % L
-                for y in (((i + L - 1) % L) * L + j, ((i + 1) % L) * L + j, i * L + (j + L - 1) % L, i * L + (j + 1) % L):
-                    if s[y] == s0 and _next_double(st) < p_add:
-                        s[y] = -s0; stack[top] = y; top += 1; size += 1
+            size = _wolff_cluster(s, L, p_add, st, stack)
             flipped += size; grown += 1
             n_clusters += 1; n_flipped += size
         if it == n_warmup - 1:                   # fix the clusters per step: observation times must not depend on the chain

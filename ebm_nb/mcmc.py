@@ -13,12 +13,13 @@ import numpy as np
 import numba
 from numba import prange, types
 
-from .core import (EnergyModel, njit, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _next_double, _next_normal,
-                         as_seed_sequence, rng_states, check_int, check_real, check_array)
+from .kernels import njit, as_seed_sequence, rng_states, check_int, check_real, check_array
+from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, GRAD_SIG, _compile_for, register_sampler
+from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep)
 
 # %% auto #0
-__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'Samples', 'sample',
-           'run_chains']
+__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'default_method', 'Samples',
+           'sample', 'run_chains']
 
 # %% ../nbs/04_mcmc.ipynb #9980f3f7
 @njit
@@ -59,231 +60,83 @@ def rwm_target_accept(d:int) -> float:
     d = check_int(d, 'd', minimum=1)
     return 0.234 + 0.206 * math.exp(-(d - 1) / 2.5)
 
-# %% ../nbs/04_mcmc.ipynb #a618c275
-_COMMON = (types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
-           types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1],
-           types.float64[::1], types.float64[:, ::1], types.boolean)   # shift, L, whiten: x = shift + L u
+# %% ../nbs/04_mcmc.ipynb #0c2459df
+_RWM, _MALA, _ULA, _HMC, _SITE_METROPOLIS, _SITE_GIBBS = 0, 1, 2, 3, 4, 5
+_CONTINUOUS_CODES = {"metropolis": _RWM, "mala": _MALA, "langevin": _ULA, "hmc": _HMC}
+_DISCRETE_CODES = {"metropolis": _SITE_METROPOLIS, "gibbs": _SITE_GIBBS}
 
 @njit
-def _point(u, shift, L, whiten, buf):
-    "The target's point x = shift + L u (L lower triangular) in `buf`; u itself when not whitening."
-    if not whiten: return u
-    for i in range(u.shape[0]):
-        s = shift[i]
-        for k in range(i + 1): s += L[i, k] * u[k]
-        buf[i] = s
-    return buf
+def _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx):
+    "The energy of a chain's first state (βE on continuous domains, E on discrete ones), and βLᵀ∇E into g where `code` needs it."
+    if code >= _SITE_METROPOLIS: return fn(x, params)
+    e = _energy_u(fn, params, beta, 1.0, x, shift, L, whiten, xb)
+    if code != _RWM: _grad_energy_u(grad, params, beta, 1.0, x, shift, L, whiten, xb, gx, g)
+    return e
 
 @njit
-def _grad_u(grad, params, u, shift, L, whiten, xb, gx, g):
-    "g = ∇_u E(shift + L u) = Lᵀ ∇E(x) (just ∇E(u) when not whitening)."
-    if not whiten:
-        grad(u, params, g)
-        return
-    grad(_point(u, shift, L, whiten, xb), params, gx)
-    for k in range(u.shape[0]):
-        s = 0.0
-        for i in range(k, u.shape[0]): s += L[i, k] * gx[i]
-        g[k] = s
+def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, w):
+    "One transition of kernel `code` from the chain state (x, e, g) with step h; w holds scratch rows. Returns (e, α)."
+    if code == _RWM: return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, w[0], w[3])
+    if code == _MALA or code == _ULA:
+        return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, code == _MALA, w[0], w[1], w[3], w[4])
+    if code == _HMC:
+        return _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, n_leapfrog, st, w[0], w[1], w[2], w[3], w[4])
+    e, changed = _site_sweep(fn, params, beta, lo, hi, code == _SITE_GIBBS, x, e, st)
+    return e, float(changed)            # a sweep's "α": the number of units it changed
 
+# %% ../nbs/04_mcmc.ipynb #7073b611
 @njit
 def _kept(it, n_warmup, thin):
     "Does transition `it` end a thinning block after warm-up (so its state is a draw)?"
     return it >= n_warmup and (it - n_warmup + 1) % thin == 0
 
 @njit
-def _keep(it, n_warmup, thin, out, c, x, k):
-    "Store x as draw k of chain c when transition `it` is kept; return the next k."
-    if _kept(it, n_warmup, thin):
-        out[c, k, :] = x
-        return k + 1
-    return k
-
-@njit
 def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
-    "`_keep` of the target's point x = shift + L u, computed only when the transition is kept."
+    "Store the target's point x = shift + L u as draw k of chain c when transition `it` is kept; return the next k."
     if _kept(it, n_warmup, thin):
         out[c, k, :] = _point(u, shift, L, whiten, xb)
         return k + 1
     return k
 
-@typed_njit(types.void(_EnergyFn, types.float64[::1], types.float64, *_COMMON), parallel=True)
-def _rwm_kernel(fn, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten):
-    "Random-walk Metropolis, Gaussian proposals x' = x + h ξ, all chains in parallel."
-    n_chains, d = x0.shape
-    n_iter = n_warmup + n_draws * thin
-    for c in prange(n_chains):
-        st = states[c]
-        x = x0[c].copy(); xn = np.empty(d); da = np.empty(4); xb = np.empty(d)
-        u = beta * fn(_point(x, shift, L, whiten, xb), params)
-        h = step[c]
-        if adapt: _da_init(da, h)
-        a_sum = 0.0; k = 0
-        for it in range(n_iter):
-            for j in range(d): xn[j] = x[j] + h * _next_normal(st)
-            un = beta * fn(_point(xn, shift, L, whiten, xb), params)
-            alpha = 0.0
-            if un == un and un < np.inf:
-                alpha = 1.0 if un <= u else math.exp(u - un)
-            if _next_double(st) < alpha:
-                x[:] = xn; u = un
-            h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
-        step[c] = h
-        acc[c] = a_sum / (n_draws * thin)
-
 @njit
-def _scaled_energy_grad(fn, grad, params, beta, x, shift, L, whiten, xb, gx, g):
-    "βE and (into g) β∇E at the chain state x (whitened coordinates if `whiten`): where a gradient chain starts."
-    u = beta * fn(_point(x, shift, L, whiten, xb), params)
-    _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
-    for j in range(x.shape[0]): g[j] *= beta
-    return u
+def _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, c,
+           shift, L, whiten, n_leapfrog):
+    "All transitions of chain c: warm-up (adapting the step if `adapt`), then n_draws·thin, keeping every thin-th; its acceptance."
+    d = x0.shape[1]
+    x = x0[c].copy(); g = np.empty(d); w = np.empty((5, d)); da = np.empty(4)
+    e = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, w[3], w[4])
+    h = step[c]
+    if adapt: _da_init(da, h)
+    a_sum = 0.0; k = 0
+    for it in range(n_warmup + n_draws * thin):
+        e, alpha = _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, w)
+        h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
+        k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, w[3])
+    step[c] = h
+    return a_sum / (n_draws * thin * (d if code >= _SITE_METROPOLIS else 1))
 
-@njit
-def _langevin_move(x, g, h, st, xn):
-    "xn = x - h²/2 g + h ξ; returns |ξ|² (the forward proposal's log density is -|ξ|²/2 + const)."
-    s = 0.0
-    for j in range(x.shape[0]):
-        z = _next_normal(st)
-        xn[j] = x[j] - 0.5 * h * h * g[j] + h * z
-        s += z * z
-    return s
+@typed_njit(types.void(types.int64, _EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64, types.float64,
+                       types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
+                       types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1],
+                       types.float64[::1], types.float64[:, ::1], types.boolean, types.int64), parallel=True)
+def _drive(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc,
+           shift, L, whiten, n_leapfrog):
+    "The chain driver: every chain of x0 in parallel, each with its own stream states[c]; draws into out, acceptance into acc."
+    for c in prange(x0.shape[0]):
+        acc[c] = _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt,
+                        states[c], out, c, shift, L, whiten, n_leapfrog)
 
-@typed_njit(types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, *_COMMON, types.boolean), parallel=True)
-def _langevin_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc,
-                     shift, L, whiten, metropolize):
-    "MALA (metropolize=True) or the unadjusted Langevin algorithm (False), all chains in parallel."
-    n_chains, d = x0.shape
-    n_iter = n_warmup + n_draws * thin
-    for c in prange(n_chains):
-        st = states[c]
-        x = x0[c].copy(); xn = np.empty(d); g = np.empty(d); gn = np.empty(d); da = np.empty(4)
-        xb = np.empty(d); gx = np.empty(d)
-        u = _scaled_energy_grad(fn, grad, params, beta, x, shift, L, whiten, xb, gx, g)
-        h = step[c]
-        if adapt: _da_init(da, h)
-        a_sum = 0.0; k = 0
-        for it in range(n_iter):
-            z2 = _langevin_move(x, g, h, st, xn)
-            if metropolize:
-                un = beta * fn(_point(xn, shift, L, whiten, xb), params)
-                alpha = 0.0
-                if un == un and un < np.inf:
-                    _grad_u(grad, params, xn, shift, L, whiten, xb, gx, gn)
-                    rev = 0.0  # |x - xn + h²/2 ∇U(xn)|² / h²
-                    for j in range(d):
-                        gn[j] *= beta
-                        r = x[j] - xn[j] + 0.5 * h * h * gn[j]
-                        rev += r * r
-                    log_a = (u - un) - 0.5 * rev / (h * h) + 0.5 * z2
-                    alpha = 1.0 if log_a >= 0.0 else math.exp(log_a)
-                if _next_double(st) < alpha:
-                    x[:] = xn; g[:] = gn; u = un
-            else:
-                alpha = 1.0
-                x[:] = xn
-                _grad_u(grad, params, x, shift, L, whiten, xb, gx, g)
-                for j in range(d): g[j] *= beta
-            h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
-        step[c] = h
-        acc[c] = a_sum / (n_draws * thin)
-
-@typed_njit(types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, *_COMMON, types.int64), parallel=True)
-def _hmc_kernel(fn, grad, params, beta, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L,
-                whiten, n_leapfrog):
-    "Hamiltonian Monte Carlo with unit mass: n_leapfrog leapfrog steps of a step jittered in [0.9h, 1.1h]."
-    n_chains, d = x0.shape
-    n_iter = n_warmup + n_draws * thin
-    for c in prange(n_chains):
-        st = states[c]
-        x = x0[c].copy(); xn = np.empty(d); p = np.empty(d); g = np.empty(d); gn = np.empty(d); da = np.empty(4)
-        xb = np.empty(d); gx = np.empty(d)
-        u = _scaled_energy_grad(fn, grad, params, beta, x, shift, L, whiten, xb, gx, g)
-        h = step[c]
-        if adapt: _da_init(da, h)
-        a_sum = 0.0; k = 0
-        for it in range(n_iter):
-            eps = h * (0.9 + 0.2 * _next_double(st))
-            kin = 0.0
-            for j in range(d):
-                p[j] = _next_normal(st); kin += 0.5 * p[j] * p[j]
-                xn[j] = x[j]; gn[j] = g[j]
-            ok = True
-            un = u
-            for l in range(n_leapfrog):
-                for j in range(d):
-                    p[j] -= 0.5 * eps * gn[j]
-                    xn[j] += eps * p[j]
-                _grad_u(grad, params, xn, shift, L, whiten, xb, gx, gn)
-                for j in range(d):
-                    gn[j] *= beta
-                    p[j] -= 0.5 * eps * gn[j]
-                    if not (abs(xn[j]) < np.inf and abs(p[j]) < np.inf): ok = False
-                if not ok: break
-            alpha = 0.0
-            if ok:
-                un = beta * fn(_point(xn, shift, L, whiten, xb), params)
-                kin_n = 0.0
-                for j in range(d): kin_n += 0.5 * p[j] * p[j]
-                if un == un and un < np.inf:
-                    log_a = (u + kin) - (un + kin_n)
-                    alpha = 1.0 if log_a >= 0.0 else math.exp(log_a)
-            if _next_double(st) < alpha:
-                x[:] = xn; g[:] = gn; u = un
-            h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-            k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
-        step[c] = h
-        acc[c] = a_sum / (n_draws * thin)
-
-# %% ../nbs/04_mcmc.ipynb #16be81de
-@njit
-def _sigmoid_neg(t):
-    "1 / (1 + e^t), stable for any t (inf included)."
-    if t >= 0.0:
-        e = math.exp(-t)
-        return e / (1.0 + e)
-    return 1.0 / (1.0 + math.exp(t))
-
-@typed_njit(types.void(_EnergyFn, types.float64[::1], types.float64, types.float64, types.float64, types.float64[:, ::1],
-                 types.int64, types.int64, types.int64, types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1],
-                 types.float64[::1]), parallel=True)
-def _site_kernel(fn, params, beta, lo, hi, x0, n_warmup, n_draws, thin, heat_bath, states, out, acc):
-    "Single-site sweeps on {lo, hi}^d: Metropolis flips (heat_bath=False) or Gibbs updates, chains in parallel."
-    n_chains, d = x0.shape
-    n_iter = n_warmup + n_draws * thin
-    for c in prange(n_chains):
-        st = states[c]
-        x = x0[c].copy()
-        e = fn(x, params)
-        changed = 0.0; k = 0
-        for it in range(n_iter):
-            for i in range(d):
-                old = x[i]
-                x[i] = lo + hi - old
-                e_flip = fn(x, params)
-                if heat_bath:
-                    e_hi = e_flip if old == lo else e
-                    e_lo = e if old == lo else e_flip
-                    p_hi = _sigmoid_neg(beta * (e_hi - e_lo))
-                    new = hi if _next_double(st) < p_hi else lo
-                else:
-                    de = beta * (e_flip - e)
-                    new = lo + hi - old if (de <= 0.0 or _next_double(st) < math.exp(-de)) else old
-                x[i] = new
-                if new != old:
-                    e = e_flip
-                    if it >= n_warmup: changed += 1.0
-            k = _keep(it, n_warmup, thin, out, c, x, k)
-        acc[c] = changed / (n_draws * thin * d)
-
-# %% ../nbs/04_mcmc.ipynb #66c38d3f
+# %% ../nbs/04_mcmc.ipynb #29a281b3
 CONTINUOUS_METHODS = ("metropolis", "mala", "langevin", "hmc")
 METRICS = ("identity", "diag", "dense")
 "Metrics of the continuous samplers: none, or a diagonal or dense covariance estimated in warm-up."
 DISCRETE_METHODS = ("metropolis", "gibbs")
 TARGET_ACCEPT = {"mala": 0.574, "hmc": 0.8}
+
+def default_method(model:EnergyModel) -> str:
+    "The kernel `sample` and `run_chains` use when `method` is None: HMC where the energy has a gradient, else Metropolis; Gibbs on discrete units."
+    if model.domain != "continuous": return "gibbs"
+    return "hmc" if model._sampler_functions()[1] is not None else "metropolis"
 
 class Samples:
     "MCMC draws of shape (n_chains, n_draws, *event_shape) with per-chain acceptance rates and step sizes."
@@ -309,6 +162,7 @@ class Samples:
         return (f"Samples(method={self.method!r}, n_chains={self.n_chains}, n_draws={self.n_draws}, "
                 f"event_shape={tuple(self.event_shape)}, acceptance_rate={np.round(self.acceptance_rate, 3).tolist()})")
 
+# %% ../nbs/04_mcmc.ipynb #b87f67b4
 def _initial_states(model, n_chains, init, rng):
     "The (n_chains, dim) float64 starting states: validated `init`, or random ones."
     d = model.dim
@@ -331,12 +185,107 @@ def _initial_states(model, n_chains, init, rng):
     if not np.all(np.isfinite(e)): raise ValueError("`init` has a state of infinite or NaN energy (zero probability)")
     return X0
 
+# %% ../nbs/04_mcmc.ipynb #294e1581
 _MAX_DRAW_BYTES = 2 ** 31  # refuse (ValueError) to keep more draws than this many bytes of float64
 
+def _check_method(model, method, grad):
+    "`method` (None: `default_method`) checked against the model's domain and whether it has a gradient."
+    continuous = model.domain == "continuous"
+    allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
+    if method is None: method = default_method(model)
+    if method not in allowed: raise ValueError(f"`method` must be one of {allowed} for a {model.domain} model, got {method!r}")
+    if method in ("mala", "langevin", "hmc") and grad is None:
+        raise ValueError(f"method={method!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=...)")
+    return method
+
+def _check_adaptation(model, method, warmup, step_size, target_accept, metric):
+    "Validate the warm-up settings of `sample`; returns (step_size, adapt, target_accept)."
+    continuous = model.domain == "continuous"
+    if step_size is not None: step_size = check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+    if method == "langevin" and step_size is None:
+        raise ValueError("method='langevin' (ULA) is biased by its step size and does not adapt it: pass `step_size`")
+    adapt = continuous and step_size is None and method != "langevin"
+    if adapt and warmup == 0: raise ValueError("step-size adaptation needs `warmup` ≥ 1 (or pass a fixed `step_size`)")
+    if not continuous and step_size is not None: raise ValueError("`step_size` applies to continuous models only")
+    if target_accept is None: target_accept = rwm_target_accept(model.dim) if method == "metropolis" else TARGET_ACCEPT.get(method, 0.8)
+    target_accept = check_real(target_accept, 'target_accept', minimum=0.0, strict_min=True, maximum=1.0)
+    if target_accept == 1.0: raise ValueError("`target_accept` must be < 1: only a vanishing step is always accepted")
+    if metric not in METRICS: raise ValueError(f"`metric` must be one of {METRICS}, got {metric!r}")
+    if metric != "identity":
+        if not continuous: raise ValueError("`metric` applies to continuous models only")
+        if not adapt: raise ValueError("metric adaptation happens in the adaptive warm-up: leave `step_size` None (not with 'langevin')")
+        if warmup < 40: raise ValueError(f"metric adaptation needs `warmup` ≥ 40 (half of it estimates the covariance), got {warmup}")
+    return step_size, adapt, target_accept
+
+def _check_size(model, n_chains, n_draws):
+    "Refuse draws that would not fit in memory, and a continuous target that is not normalisable at β = 0."
+    d = model.dim
+    if model.domain == "continuous" and model.bounds is None and model.beta == 0.0:
+        raise ValueError("at `beta` = 0, e^{-βE} = 1 on all of R^d is not normalisable: there is no distribution to sample")
+    if n_chains * n_draws * d * 8 > _MAX_DRAW_BYTES:
+        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) needs {n_chains * n_draws * d * 8 / 2**30:.1f} GiB, "
+                         f"more than {_MAX_DRAW_BYTES / 2**30:g} GiB: lower `n_draws` or `n_chains`, or raise `thin`")
+
+# %% ../nbs/04_mcmc.ipynb #44c941fe
+_NO_SHIFT, _NO_L = np.zeros(0), np.zeros((0, 0))
+
+@njit
+def _no_grad(x, params, out):
+    "The gradient slot of kernels that use none (Metropolis, site sweeps): never called."
+    for j in range(out.shape[0]): out[j] = np.nan
+
+_NO_GRAD = []   # _no_grad compiled for GRAD_SIG, on first use
+
+def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, n_leapfrog, shift=None, L=None):
+    "Run the chain driver with the kernel of `method` from X0 (n_chains, dim); streams and steps advance in place; x = shift + L u if L."
+    fn, grad, params = model._sampler_functions()
+    n_chains, d = X0.shape
+    out = np.empty((n_chains, n_draws, d)); acc = np.empty(n_chains)
+    whiten = L is not None
+    if not whiten: shift, L = _NO_SHIFT, _NO_L
+    if model.domain == "continuous": code, lo, hi = _CONTINUOUS_CODES[method], 0.0, 0.0
+    else: code, (lo, hi) = _DISCRETE_CODES[method], ((0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0))
+    if grad is None:
+        if not _NO_GRAD: _NO_GRAD.append(_compile_for(_no_grad, GRAD_SIG, 'grad'))
+        grad = _NO_GRAD[0]
+    _drive(code, fn, grad, params, float(model.beta), lo, hi, X0, warmup, n_draws, thin, step, float(target), bool(adapt),
+           states, out, acc, shift, L, whiten, n_leapfrog)
+    return out, acc
+
+# %% ../nbs/04_mcmc.ipynb #1a0eee32
+def _whitening(X, metric) -> tuple:
+    "(shift, L, Σ) from pooled warm-up draws X (n, d): mean, Cholesky factor of the regularised covariance (as Stan)."
+    n, d = X.shape
+    shift = X.mean(axis=0)
+    S = np.atleast_2d(np.cov(X.T))
+    if metric == "diag": S = np.diag(np.diag(S))
+    cov = (n / (n + 5.0)) * S + 1e-3 * (5.0 / (n + 5.0)) * np.eye(d)   # shrink toward a small multiple of I
+    try: L = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError: raise ValueError("the warm-up draws gave a singular covariance: lengthen `warmup`") from None
+    return np.ascontiguousarray(shift), np.ascontiguousarray(L), cov
+
+def _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, n_leapfrog):
+    """The first half of warm-up: estimate the covariance in windows of 1 : 2 : 4 (each adapts the step, then keeps
+    draws in the current metric), pooling the draws of all chains. Returns (chains in whitened coordinates, shift, L, Σ,
+    the warm-up left)."""
+    d, n_chains = model.dim, X0.shape[0]
+    shift, L, cov = None, None, None
+    w_metric = warmup // 2
+    for share in (1, 2, 4):
+        w = max(w_metric * share // 7, 6)
+        a, b = w // 3, w - w // 3
+        pre, _ = _run(model, method, X0, a, b, 1, np.full(n_chains, h0), target_accept, True, states, n_leapfrog, shift, L)
+        if not np.all(np.isfinite(pre)): raise ValueError(f"the {method} chains diverged in warm-up (non-finite states)")
+        shift, L, cov = _whitening(pre.reshape(-1, d), metric)
+        X0 = np.ascontiguousarray(np.linalg.solve(L, (pre[:, -1, :] - shift).T).T)   # u = L⁻¹ (x - shift)
+        warmup -= w
+    return X0, shift, L, cov, warmup
+
+# %% ../nbs/04_mcmc.ipynb #c7a7fb13
 def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            n_draws:int, # draws kept per chain
            n_chains:int=4, # independent chains, run in parallel
-           method:str|None=None, # continuous: "metropolis", "mala", "langevin", "hmc"; discrete: "metropolis", "gibbs"
+           method:str|None=None, # continuous: "metropolis", "mala", "langevin", "hmc"; discrete: "metropolis", "gibbs" (None: `default_method`)
            seed=None, # int, SeedSequence, Generator, or None (fresh entropy)
            warmup:int|None=None, # transitions discarded first (default: 1000 continuous, 200 sweeps discrete)
            thin:int=1, # transitions (sweeps) per kept draw
@@ -352,53 +301,19 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     n_chains = check_int(n_chains, 'n_chains', minimum=1)
     thin = check_int(thin, 'thin', minimum=1)
     continuous = model.domain == "continuous"
-    fn, grad, _ = model._sampler_functions()
-    allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
-    if method is None: method = ("hmc" if grad is not None else "metropolis") if continuous else "gibbs"
-    if method not in allowed:
-        raise ValueError(f"`method` must be one of {allowed} for a {model.domain} model, got {method!r}")
-    if method in ("mala", "langevin", "hmc") and grad is None:
-        raise ValueError(f"method={method!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=...)")
+    method = _check_method(model, method, model._sampler_functions()[1])
     warmup = (1000 if continuous else 200) if warmup is None else check_int(warmup, 'warmup', minimum=0)
     n_leapfrog = check_int(n_leapfrog, 'n_leapfrog', minimum=1)
-    if step_size is not None: step_size = check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
-    if method == "langevin" and step_size is None:
-        raise ValueError("method='langevin' (ULA) is biased by its step size and does not adapt it: pass `step_size`")
-    adapt = continuous and step_size is None and method != "langevin"
-    if adapt and warmup == 0: raise ValueError("step-size adaptation needs `warmup` ≥ 1 (or pass a fixed `step_size`)")
-    if not continuous and step_size is not None: raise ValueError("`step_size` applies to continuous models only")
-    if continuous and model.bounds is None and model.beta == 0.0:
-        raise ValueError("at `beta` = 0, e^{-βE} = 1 on all of R^d is not normalisable: there is no distribution to sample")
+    step_size, adapt, target_accept = _check_adaptation(model, method, warmup, step_size, target_accept, metric)
+    _check_size(model, n_chains, n_draws)
     d = model.dim
-    if n_chains * n_draws * d * 8 > _MAX_DRAW_BYTES:
-        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) needs {n_chains * n_draws * d * 8 / 2**30:.1f} GiB, "
-                         f"more than {_MAX_DRAW_BYTES / 2**30:g} GiB: lower `n_draws` or `n_chains`, or raise `thin`")
-    if target_accept is None: target_accept = rwm_target_accept(d) if method == "metropolis" else TARGET_ACCEPT.get(method, 0.8)
-    target_accept = check_real(target_accept, 'target_accept', minimum=0.0, strict_min=True, maximum=1.0)
-    if target_accept == 1.0: raise ValueError("`target_accept` must be < 1: only a vanishing step is always accepted")
-    if metric not in METRICS: raise ValueError(f"`metric` must be one of {METRICS}, got {metric!r}")
-    if metric != "identity":
-        if not continuous: raise ValueError("`metric` applies to continuous models only")
-        if not adapt: raise ValueError("metric adaptation happens in the adaptive warm-up: leave `step_size` None (not with 'langevin')")
-        if warmup < 40: raise ValueError(f"metric adaptation needs `warmup` ≥ 40 (half of it estimates the covariance), got {warmup}")
-
     ss_init, ss_chains = as_seed_sequence(seed).spawn(2)
     X0 = _initial_states(model, n_chains, init, np.random.default_rng(ss_init))
     states = rng_states(ss_chains, n_chains)
     h0 = step_size if step_size is not None else (2.38 / math.sqrt(d) if method == "metropolis" else 1.0)
-    step = np.full(n_chains, h0)
     shift, L, cov = None, None, None
-    if metric != "identity":   # the first half of warm-up estimates the covariance in windows of 1 : 2 : 4
-        w_metric = warmup // 2
-        for r, share in enumerate((1, 2, 4)):
-            w = max(w_metric * share // 7, 6)
-            a, b = w // 3, w - w // 3            # adapt the step, then keep draws (in the current metric)
-            pre, _ = _run(model, method, X0, a, b, 1, step, target_accept, True, states, n_leapfrog, shift, L)
-            if not np.all(np.isfinite(pre)): raise ValueError(f"the {method} chains diverged in warm-up (non-finite states)")
-            shift, L, cov = _whitening(pre.reshape(-1, d), metric)
-            X0 = np.ascontiguousarray(np.linalg.solve(L, (pre[:, -1, :] - shift).T).T)   # u = L⁻¹ (x - shift)
-            step = np.full(n_chains, h0)          # a fresh step size for the new metric
-            warmup -= w
+    if metric != "identity": X0, shift, L, cov, warmup = _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, n_leapfrog)
+    step = np.full(n_chains, h0)
     out, acc = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, n_leapfrog, shift, L)
     # a Metropolis step never accepts a non-finite energy: only ULA's energies need a look (one more pass over the draws)
     if not (np.all(np.isfinite(out)) and (method != "langevin" or np.all(np.isfinite(model._energy_batch(out.reshape(-1, d)))))):
@@ -409,51 +324,18 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     s.metric, s.covariance = metric, cov
     return s
 
+register_sampler(sample)
 
-def _whitening(X, metric) -> tuple:
-    "(shift, L, Σ) from pooled warm-up draws X (n, d): mean, Cholesky factor of the regularised covariance (as Stan)."
-    n, d = X.shape
-    shift = X.mean(axis=0)
-    S = np.atleast_2d(np.cov(X.T))
-    if metric == "diag": S = np.diag(np.diag(S))
-    cov = (n / (n + 5.0)) * S + 1e-3 * (5.0 / (n + 5.0)) * np.eye(d)   # shrink toward a small multiple of I
-    try: L = np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError: raise ValueError("the warm-up draws gave a singular covariance: lengthen `warmup`") from None
-    return np.ascontiguousarray(shift), np.ascontiguousarray(L), cov
-
-_NO_SHIFT, _NO_L = np.zeros(0), np.zeros((0, 0))
-
-def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, n_leapfrog, shift=None, L=None):
-    "Run the kernel of `method` from X0 (n_chains, dim) with the streams `states` (advanced in place); x = shift + L u if L."
-    fn, grad, params = model._sampler_functions()
-    n_chains, d = X0.shape
-    out = np.empty((n_chains, n_draws, d))
-    acc = np.empty(n_chains)
-    beta = float(model.beta)
-    whiten = L is not None
-    if not whiten: shift, L = _NO_SHIFT, _NO_L
-    if model.domain != "continuous":
-        lo, hi = (0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0)
-        _site_kernel(fn, params, beta, lo, hi, X0, warmup, n_draws, thin, method == "gibbs", states, out, acc)
-    elif method == "metropolis":
-        _rwm_kernel(fn, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten)
-    elif method in ("mala", "langevin"):
-        _langevin_kernel(fn, grad, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc,
-                         shift, L, whiten, method == "mala")
-    else:
-        _hmc_kernel(fn, grad, params, beta, X0, warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L,
-                    whiten, n_leapfrog)
-    return out, acc
-
+# %% ../nbs/04_mcmc.ipynb #f5d38c0a
 def run_chains(model:EnergyModel, # the target
                x, # current states, one chain per row: (n_chains, *event_shape)
                n_steps:int, # transitions (sweeps on discrete domains) to run
                streams:np.ndarray, # uint64 (n_chains, 4) xoshiro states from `rng_states`, advanced in place
-               method:str|None=None, # as in `sample`
+               method:str|None=None, # as in `sample` (None: `default_method`)
                step_size:float|None=None, # fixed step size (required on continuous domains: nothing adapts here)
                n_leapfrog:int=16, # leapfrog steps per HMC transition
               ) -> tuple: # (new states like `x`, acceptance rate per chain)
-    "Advance existing chains by `n_steps` transitions with a fixed kernel — the building block of CD, PCD and AIS."
+    "Advance existing chains by `n_steps` transitions with a fixed kernel — the building block of CD and PCD."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     X, batch = model._check_x(x, 'x')
     if len(batch) != 1: raise ValueError(f"`x` must be a batch of chains, shape (n_chains, *event_shape), got {np.shape(x)}")
@@ -463,13 +345,8 @@ def run_chains(model:EnergyModel, # the target
             and streams.flags.c_contiguous):
         raise ValueError(f"`streams` must be a C-contiguous uint64 array of shape ({X.shape[0]}, 4) from rng_states")
     if not np.all(streams.any(axis=1)): raise ValueError("`streams` has an all-zero row: that is not a xoshiro state (use rng_states)")
-    continuous = model.domain == "continuous"
-    fn, grad, _ = model._sampler_functions()
-    allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
-    if method is None: method = ("mala" if grad is not None else "metropolis") if continuous else "gibbs"
-    if method not in allowed: raise ValueError(f"`method` must be one of {allowed} for a {model.domain} model, got {method!r}")
-    if method in ("mala", "langevin", "hmc") and grad is None: raise ValueError(f"method={method!r} needs the energy's gradient")
-    if continuous:
+    method = _check_method(model, method, model._sampler_functions()[1])
+    if model.domain == "continuous":
         if step_size is None: raise ValueError("`step_size` is required to advance continuous chains (nothing is adapted here)")
         step_size = check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
     step = np.full(X.shape[0], 1.0 if step_size is None else step_size)

@@ -17,9 +17,11 @@ import numpy as np
 from numba import prange
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from .core import (EnergyModel, LogZ, njit, pnjit, rng_states, as_seed_sequence, check_int, check_real,
-                         check_array, _lse_push, _next_double, _atomic_savez as _savez_file,
-                         _array_digest as _digest)
+from .kernels import (njit, pnjit, rng_states, as_seed_sequence, check_int, check_real, check_array, _lse_push,
+                            _next_double, _softplus, _sigmoid)
+from .core import EnergyModel, LogZ, _atomic_savez as _savez_file, _array_digest as _digest
+from .transitions import _rbm_hidden_input, _rbm_gibbs_step
+from .ais import annealing_schedule, _anneal_weights, _log_z_from_weights, _AIS_RBM
 from .partition import _block_start, _ctz, _merge_blocks, check_enumerable
 from .mcmc import Samples
 
@@ -28,17 +30,6 @@ __all__ = ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule'
            'load_binary_digits', 'image_grid', 'demo_rbm']
 
 # %% ../nbs/13_rbm.ipynb #70e7fec0
-@njit
-def _softplus(x):
-    "log(1 + e^x) without overflow (the same formula as NumPy's logaddexp(0, x))."
-    if x > 0.0: return x + math.log1p(math.exp(-x))
-    return math.log1p(math.exp(x))
-
-@njit
-def _sigmoid(x):
-    "1 / (1 + e^-x): exact limits 0 and 1 (e^-x = inf gives 0), no branch, NaN stays NaN."
-    return 1.0 / (1.0 + math.exp(-x))
-
 @njit
 def _sum_softplus(a):
     "Σ_o softplus(a_o) with one exp per term: log of running products of (1 + e^a), renormalised before overflow."
@@ -167,28 +158,23 @@ def _rbm_epoch(X, starts, W, bh, bv, dW, dbh, dbv, H_chain, state, lr, k, persis
             H_chain[:, :] = h
 
 # %% ../nbs/13_rbm.ipynb #718673cc
+@njit
+def _rbm_gibbs_chain(v, W, bh, bv, st, warmup, thin, draws):
+    "One block-Gibbs chain from v (in place): draws[t] = v after warmup + (t+1)·thin sweeps v → h → v."
+    n_h, n_v = W.shape
+    h = np.empty(n_h); a = np.empty(n_h); c = np.empty(n_v); base = np.zeros(n_v)
+    t = 0
+    for sweep in range(1, warmup + draws.shape[0] * thin + 1):
+        _rbm_hidden_input(W, bh, v, a)
+        _rbm_gibbs_step(W, bv, base, 1.0, a, v, h, c, st)
+        if sweep > warmup and (sweep - warmup) % thin == 0:
+            draws[t] = v; t += 1
+
 @pnjit
 def _rbm_gibbs_chains(V0, W, bh, bv, states, warmup, thin, draws):
-    "Block-Gibbs chains in parallel (one stream each): draws[c, t] = v after warmup + (t+1)·thin sweeps v→h→v."
-    n_c, n_v = V0.shape
-    n_h = W.shape[0]
-    for c in prange(n_c):
-        st = states[c]
-        v = V0[c].copy(); h = np.empty(n_h)
-        n_sweeps = warmup + draws.shape[1] * thin
-        t = 0
-        for sweep in range(1, n_sweeps + 1):
-            for j in range(n_h):
-                a = bh[j]
-                for i in range(n_v): a += W[j, i] * v[i]
-                h[j] = 1.0 if _next_double(st) < _sigmoid(a) else 0.0
-            for i in range(n_v): v[i] = bv[i]
-            for j in range(n_h):
-                if h[j] != 0.0:
-                    for i in range(n_v): v[i] += W[j, i]
-            for i in range(n_v): v[i] = 1.0 if _next_double(st) < _sigmoid(v[i]) else 0.0
-            if sweep > warmup and (sweep - warmup) % thin == 0:
-                draws[c, t] = v; t += 1
+    "Block-Gibbs chains in parallel (one stream each), the kernel of `Transitions`; draws (n_chains, n_draws, n_v)."
+    for c in prange(V0.shape[0]):
+        _rbm_gibbs_chain(V0[c].copy(), W, bh, bv, states[c], warmup, thin, draws[c])
 
 # %% ../nbs/13_rbm.ipynb #4a8f19a1
 @pnjit
@@ -244,44 +230,10 @@ def _finite_log_z(log_z):
     return log_z
 
 # %% ../nbs/13_rbm.ipynb #84d57a0a
-@pnjit
-def _rbm_ais(W, bh, bv, bA, betas, states, logw):
-    "AIS log-weights of independent runs (one per row of `states`) along the S&M path with schedule `betas` (0 … 1)."
-    n_h, n_v = W.shape
-    K = betas.shape[0] - 1
-    for r in prange(states.shape[0]):
-        st = states[r]
-        v = np.empty(n_v); a = np.empty(n_h); h = np.empty(n_h); c = np.empty(n_v)
-        for i in range(n_v): v[i] = 1.0 if _next_double(st) < _sigmoid(bA[i]) else 0.0
-        lw = 0.0
-        for kk in range(1, K + 1):
-            b0, b1 = betas[kk - 1], betas[kk]
-            lin = 0.0
-            for i in range(n_v):
-                if v[i] != 0.0: lin += bv[i] - bA[i]
-            lw += (b1 - b0) * lin
-            for j in range(n_h):
-                acc = bh[j]
-                for i in range(n_v): acc += W[j, i] * v[i]
-                a[j] = acc
-                lw += _softplus(b1 * acc) - _softplus(b0 * acc)
-            if kk == K: break
-            for j in range(n_h): h[j] = 1.0 if _next_double(st) < _sigmoid(b1 * a[j]) else 0.0
-            for i in range(n_v): c[i] = bv[i]
-            for j in range(n_h):
-                if h[j] != 0.0:
-                    for i in range(n_v): c[i] += W[j, i]
-            for i in range(n_v):
-                v[i] = 1.0 if _next_double(st) < _sigmoid((1.0 - b1) * bA[i] + b1 * c[i]) else 0.0
-        logw[r] = lw
-
 def ais_schedule(n_steps:int=10000, # number of intermediate distributions K (β_0 = 0, β_K = 1)
                 ) -> np.ndarray: # the K + 1 inverse temperatures
-    "Salakhutdinov & Murray's piecewise-linear schedule, scaled to `n_steps`: 500/14500 of the steps on [0, 0.5], 4000/14500 on [0.5, 0.9], the rest on [0.9, 1]."
-    n_steps = check_int(n_steps, 'n_steps', minimum=3, maximum=10 ** 8)
-    n1 = max(1, round(n_steps * 500 / 14500)); n2 = max(1, round(n_steps * 4000 / 14500)); n3 = max(1, n_steps - n1 - n2)
-    return np.concatenate([np.linspace(0, 0.5, n1, endpoint=False), np.linspace(0.5, 0.9, n2, endpoint=False),
-                           np.linspace(0.9, 1.0, n3 + 1)])
+    "Salakhutdinov & Murray's piecewise-linear schedule: `annealing_schedule(n_steps, \"piecewise\")` (kept under this name)."
+    return annealing_schedule(n_steps, "piecewise")
 
 def rbm_log_partition_ais(W:np.ndarray, # weights (n_h, n_v)
                           bh:np.ndarray, # hidden biases (n_h,)
@@ -302,16 +254,10 @@ def rbm_log_partition_ais(W:np.ndarray, # weights (n_h, n_v)
         betas = check_array(schedule, 'schedule', ndim=1)
         if betas.size < 2 or betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) <= 0):
             raise ValueError("`schedule` must increase strictly from 0 to 1")
-    states = rng_states(seed, n_runs)
-    logw = np.empty(n_runs)
-    _rbm_ais(W, bh, bv, bA, betas, states, logw)
+    logw = _anneal_weights(_AIS_RBM, betas, rng_states(seed, n_runs), rbm=(W, bh, bv, bA), d=W.shape[1])
     log_za = float(sum(_softplus(x) for x in bA) + W.shape[0] * math.log(2.0))
-    mx = logw.max()
-    w = np.exp(logw - mx)
-    log_z = _finite_log_z(log_za + mx + math.log(w.mean()))
-    stderr = float(w.std(ddof=1) / math.sqrt(n_runs) / w.mean())
-    ess = float(w.sum() ** 2 / (w * w).sum())
-    return LogZ(float(log_z), stderr, "ais", ess=ess)
+    r = _log_z_from_weights(logw, log_za)
+    return r._replace(log_z=_finite_log_z(r.log_z))
 
 # %% ../nbs/13_rbm.ipynb #a7f285cc
 FORMAT = "ebm_nb.BernoulliRBM"
