@@ -15,9 +15,11 @@ from .ais import *
 from .neural import *
 
 # The RBM chapter subclasses scikit-learn's estimator classes: load it (and scikit-learn) on first use only, so that
-# `import ebm_nb` stays fast.
+# `import ebm_nb` stays fast. Likewise the demo module (ebm_nb.demo, not a chapter: the code behind `ebm_nb demo`), of
+# which the chapters' headline sections stay reachable here.
 _LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule', 'rbm_log_partition_ais',
-                 'BernoulliRBM', 'load_binary_digits', 'image_grid', 'demo_rbm']}
+                 'BernoulliRBM', 'load_binary_digits', 'image_grid'],
+         "demo": ['demo_neural', 'demo_rbm', 'demo_ising', 'print_demo_ising']}
 
 from . import kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural
 __all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural)

@@ -8,423 +8,13 @@ Docs: https://ebm-nb.github.io/ebm_nb/cli.html.md"""
 from __future__ import annotations
 
 import argparse
-import html
-import io
-import json
-import math
 import os
 import sys
-import time
-from contextlib import redirect_stdout
 
-import numpy as np
-import numba
+from . import demo
 
 # %% auto #0
-__all__ = ['SECTIONS', 'demo_partition', 'demo_ratios', 'demo_sampling', 'demo_training', 'report_html', 'run_demo', 'cmd_ising',
-           'cmd_logz', 'cmd_rbm', 'main']
-
-# %% ../nbs/90_cli.ipynb #b923a4d1
-def _figure(*args, **kwargs):
-    "A matplotlib Figure without pyplot (no GUI backend, nothing global)."
-    from matplotlib.figure import Figure
-    return Figure(*args, **kwargs)
-
-def _save_figure(fig, out_dir, name) -> str:
-    "Write `fig` to out_dir/name atomically (a temporary file, then a rename); return the path."
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, name)
-    tmp = path + ".part.png"
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
-    return path
-
-def _write_text(path, text) -> str:
-    "Write a text file atomically."
-    tmp = path + ".part"
-    with open(tmp, "w", encoding="utf-8") as f: f.write(text)
-    os.replace(tmp, path)
-    return path
-
-# %% ../nbs/90_cli.ipynb #0c9f9b48
-@numba.njit(cache=True)
-def _ising_energy(x, p):
-    "E = -J Σ_<ij> s_i s_j on an L×L periodic lattice; x = the L² spins row by row, p = [J]."
-    L = int(round(math.sqrt(x.shape[0])))
-    e = 0.0
-    for i in range(L):
-        for j in range(L):
-            s = x[i * L + j]
-            e -= p[0] * s * (x[((i + 1) % L) * L + j] + x[i * L + (j + 1) % L])
-    return e
-
-def demo_partition(quick:bool=False, # smaller enumeration sizes, shorter AIS
-                   seed:int=0, # seed of AIS and of the random Boltzmann machines that are timed
-                   out_dir:str|None=None, # write partition_enumeration.png here (None: no files)
-                  ) -> dict: # the headline numbers
-    "The partition-function chapter's headline results: exact against estimated log Z, and the cost of exactness."
-    import ebm_nb as eb
-    out = {}
-    g = eb.Gaussian(0.0, 2.0)
-    cf, qd = g.log_partition(), g.log_partition(method="quadrature")
-    out["gaussian"] = dict(mu=0.0, sigma=2.0, exact=math.log(math.sqrt(2 * math.pi) * 2.0), closed_form=cf.log_z,
-                           quadrature=qd.log_z, quadrature_stderr=qd.stderr)
-    m = eb.Energy(_ising_energy, params=[1.0], dim=16, domain="spin", beta=0.4)
-    t0 = time.perf_counter(); r = m.log_partition(method="exact"); t = time.perf_counter() - t0
-    t0 = time.perf_counter(); a = m.log_partition(method="ais", n_runs=100, n_steps=300 if quick else 1000, seed=seed)
-    ta = time.perf_counter() - t0
-    out["ising_4x4"] = dict(beta=0.4, log_z=r.log_z, reference=14.5610930238, seconds=t,
-                            ais=a.log_z, ais_stderr=a.stderr, ais_ess=a.ess, ais_seconds=ta)
-    tm = eb.time_enumeration(range(14, (23 if quick else 26) + 1), seed=seed)
-    out["enumeration"] = dict(n=tm["n"], seconds=tm["seconds"], fit_log2_slope=tm["slope"], fit_log2_intercept=tm["intercept"],
-                              extrapolated_hours_n40=float(2 ** (tm["intercept"] + 40 * tm["slope"]) / 3600))
-    out["files"] = []
-    if out_dir is not None:
-        fig = _figure(figsize=(5.5, 3.6)); ax = fig.subplots()
-        n = np.array(tm["n"]); ax.semilogy(n, tm["seconds"], "o", label="measured")
-        ax.semilogy(n, 2.0 ** (tm["intercept"] + tm["slope"] * n), "-", label=f"fit: ∝ 2^({tm['slope']:.2f} n)")
-        ax.set(xlabel="binary units n", ylabel="seconds for exact log Z", title="exact Z by enumeration: 2^n states")
-        ax.legend(); fig.tight_layout()
-        out["files"].append(_save_figure(fig, out_dir, "partition_enumeration.png"))
-    return out
-
-def demo_ratios(quick:bool=False, # unused (the section is instant); accepted like the others
-                seed:int=0, # seed of the random spin configurations compared
-                out_dir:str|None=None, # unused: no figure
-               ) -> dict: # log-ratios next to their exact values
-    "The ratios chapter's headline: log P(x₁)/P(x₂) needs no Z, and stays exact where e^{-E} underflows."
-    import ebm_nb as eb
-    g = eb.Gaussian(0.0, 2.0)
-    x1, x2 = np.array([0.5, 1.0, -3.0]), np.array([2.0, -1.0, 4.0])
-    gauss_err = float(np.max(np.abs(g.log_ratio(x1, x2) - (g.log_prob(x1) - g.log_prob(x2)))))
-    ising = eb.Energy(_ising_energy, params=[1.0], dim=9, domain="spin", beta=0.4)
-    rng = np.random.default_rng(seed)
-    s1, s2 = rng.choice([-1.0, 1.0], size=(2, 100, 9))
-    ising_err = float(np.max(np.abs(ising.log_ratio(s1, s2) - (ising.log_prob(s1) - ising.log_prob(s2)))))
-    sharp = eb.Gaussian(0.0, 0.01)  # E(x) = x²/2σ² = 5000 x²: e^{-E} underflows to 0 at |x| ≳ 0.4
-    y1, y2 = 1.0, 1.001
-    lr = float(sharp.log_ratio(y1, y2))
-    exact = (y2 ** 2 - y1 ** 2) / (2 * 0.01 ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        naive = float(np.log(np.exp(-y1 ** 2 / 2e-4)) - np.log(np.exp(-y2 ** 2 / 2e-4)))  # log 0 - log 0 = nan
-    naive = naive if math.isfinite(naive) else None
-    return dict(gaussian_max_abs_error=gauss_err, ising_3x3_max_abs_error=ising_err, extreme=dict(
-        sigma=0.01, x1=y1, x2=y2, energy_x1=y1 ** 2 / 2e-4, log_ratio=lr, exact=exact, naive=naive), files=[])
-
-def _text_partition(res):
-    g, i, e = res["gaussian"], res["ising_4x4"], res["enumeration"]
-    print("== The partition function ==")
-    print(f"Gaussian(mu=0, sigma=2):  log Z exact      = {g['exact']:.15f}")
-    print(f"                          closed form      = {g['closed_form']:.15f}  (diff {g['closed_form'] - g['exact']:+.1e})")
-    print(f"                          quadrature       = {g['quadrature']:.15f}  (diff {g['quadrature'] - g['exact']:+.1e}, "
-          f"error estimate {g['quadrature_stderr']:.1e})")
-    print(f"4x4 Ising, beta = 0.4:    log Z enumerated = {i['log_z']:.10f}  (reference {i['reference']:.10f}, "
-          f"2^16 states in {i['seconds'] * 1e3:.1f} ms)")
-    print(f"                          AIS estimate     = {i['ais']:.4f} ± {i['ais_stderr']:.4f}  "
-          f"({(i['ais'] - i['log_z']) / i['ais_stderr']:+.1f} SE; weights' ESS {i['ais_ess']:.0f}; {i['ais_seconds']:.2f} s)")
-    print("exact Z of a Boltzmann machine, time by number of binary units:")
-    for n, t in zip(e["n"], e["seconds"]): print(f"  n = {n:2d}: {t * 1e3:9.3f} ms")
-    print(f"  fit: time ∝ 2^({e['fit_log2_slope']:.3f} n); n = 40 would take ~{e['extrapolated_hours_n40']:.2g} h")
-
-def _text_ratios(res):
-    x = res["extreme"]
-    print("== Ratios without Z ==")
-    print(f"log P(x1)/P(x2) = -beta (E(x1) - E(x2)) vs log_prob difference: max |diff| Gaussian "
-          f"{res['gaussian_max_abs_error']:.1e}, 3x3 Ising {res['ising_3x3_max_abs_error']:.1e}")
-    print(f"sigma = 0.01, E(x1 = 1) = {x['energy_x1']:.0f}: log ratio to x2 = {x['x2']} is {x['log_ratio']:.6f} "
-          f"(exact {x['exact']:.6f}; through e^-E: {'0/0' if x['naive'] is None else x['naive']})")
-
-# %% ../nbs/90_cli.ipynb #46c5fa8b
-def demo_sampling(quick:bool=False, # fewer draws
-                  seed:int=0, # seed of the chains
-                  out_dir:str|None=None, # write sampling_hmc.png here (None: no files)
-                 ) -> dict: # draws' summaries next to the exact values
-    "The MCMC chapter's headline results: a correlated 2-D Gaussian by HMC and the 3×3 Ising model by Gibbs sweeps."
-    import ebm_nb as eb
-    n = 2000 if quick else 10000
-    cov = np.array([[2.0, 1.9], [1.9, 2.0]])
-    g = eb.Gaussian(mu=[1.0, -1.0], cov=cov)
-    t0 = time.perf_counter(); s = g.sample(n, n_chains=4, method="hmc", seed=seed); tg = time.perf_counter() - t0
-    sm = s.summary(names=["x0", "x1"])
-    f = s.flat()
-    ising = eb.Energy(_ising_energy, params=[1.0], dim=9, domain="spin", beta=0.4)
-    states = eb.all_states(9, "spin")
-    e_all = ising.energy(states)
-    exact_mean_e = float(np.sum(np.exp(ising.log_prob(states)) * e_all))
-    t0 = time.perf_counter(); si = ising.sample(n, n_chains=4, method="gibbs", seed=seed); ti = time.perf_counter() - t0
-    E = ising.energy(si.draws)
-    ess_e = float(eb.ess(E, method="mean"))
-    out = dict(
-        gaussian=dict(method="hmc", seconds=tg, acceptance=s.acceptance_rate.tolist(), step_size=s.step_size.tolist(),
-                      mean=f.mean(axis=0).tolist(), exact_mean=[1.0, -1.0], cov=np.cov(f.T).tolist(), exact_cov=cov.tolist(),
-                      summary_text=str(sm), rhat_max=float(np.max(eb.rhat(s.draws))), ess_bulk_min=float(np.min(eb.ess(s.draws)))),
-        ising_3x3=dict(method="gibbs", beta=0.4, seconds=ti, mean_energy=float(E.mean()),
-                       mean_energy_mcse=float(E.std() / math.sqrt(ess_e)), exact_mean_energy=exact_mean_e,
-                       ess_energy=ess_e, rhat_energy=float(eb.rhat(E))), files=[])
-    if out_dir is not None:
-        fig = _figure(figsize=(9, 3.6)); ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.6]))
-        u = np.linspace(-4, 4, 120); X, Y = np.meshgrid(u + 1, u - 1)
-        P = np.stack([X, Y], axis=-1)
-        ax1.contour(X, Y, np.exp(g.log_prob(P.reshape(-1, 2))).reshape(X.shape), levels=6, cmap="viridis")
-        ax1.plot(f[:800, 0], f[:800, 1], ".", ms=2, alpha=0.5, color="k")
-        ax1.set(xlabel="x0", ylabel="x1", title="HMC draws over the exact density")
-        for c in range(s.draws.shape[0]): ax2.plot(s.draws[c, :300, 0], lw=0.8, label=f"chain {c}")
-        ax2.set(xlabel="draw", ylabel="x0", title=f"traces (R̂ max {out['gaussian']['rhat_max']:.3f})")
-        fig.tight_layout()
-        out["files"].append(_save_figure(fig, out_dir, "sampling_hmc.png"))
-    return out
-
-def demo_training(quick:bool=False, # fewer epochs
-                  seed:int=0, # seed of the data and the chains
-                  out_dir:str|None=None, # write training_gaussian.png here (None: no files)
-                 ) -> dict: # the fitted parameters next to the closed-form MLE
-    "The training chapter's headline: a 1-D Gaussian learned by PCD (averaged iterate) against its closed-form MLE."
-    import ebm_nb as eb
-    rng = np.random.default_rng(seed)
-    data = rng.normal(1.5, 0.7, size=1000)
-    g = eb.Gaussian(0.0, 1.0)
-    t0 = time.perf_counter()
-    h = eb.fit(g, data, method="pcd", k=1, epochs=60, batch_size=100, learning_rate=0.05,
-               average=0.5, step_size=0.5, seed=seed, progress=False, trace=True)
-    out = dict(seconds=time.perf_counter() - t0, mu=g.mu, sigma=g.sigma, mle_mu=float(data.mean()),
-               mle_sigma=float(data.std()), updates=int(h["updates"]), averaged_over=int(h["averaged_over"]), files=[])
-    if out_dir is not None:
-        tr = np.array(h["trace"])
-        fig = _figure(figsize=(5.5, 3.4)); ax = fig.subplots()
-        ax.plot(tr[:, 0], lw=1, label="μ"); ax.plot(np.exp(tr[:, 1]), lw=1, label="σ")
-        for v, c in ((out["mle_mu"], "C0"), (out["mle_sigma"], "C1")): ax.axhline(v, color=c, ls="--", lw=1)
-        ax.axvspan(len(tr) - out["averaged_over"], len(tr), color="0.9", label="averaged")
-        ax.set(xlabel="update", title="PCD-1 on a 1-D Gaussian (dashed: the MLE)"); ax.legend(); fig.tight_layout()
-        out["files"].append(_save_figure(fig, out_dir, "training_gaussian.png"))
-    return out
-
-def _text_sampling(res):
-    g, i = res["gaussian"], res["ising_3x3"]
-    print("== Sampling with MCMC ==")
-    print(f"2-D Gaussian, correlation 0.95, HMC (4 chains, {g['seconds'] * 1e3:.0f} ms): acceptance {np.round(g['acceptance'], 3).tolist()}")
-    print(g["summary_text"])
-    print(f"  mean {np.round(g['mean'], 3).tolist()} (exact {g['exact_mean']}),  cov {np.round(g['cov'], 3).tolist()} (exact {g['exact_cov']})")
-    print(f"3x3 Ising, beta = 0.4, Gibbs sweeps (4 chains, {i['seconds'] * 1e3:.0f} ms): <E> = {i['mean_energy']:.4f} "
-          f"± {i['mean_energy_mcse']:.4f} (exact {i['exact_mean_energy']:.4f}; ESS {i['ess_energy']:.0f}, R-hat {i['rhat_energy']:.4f})")
-
-def _text_training(res):
-    print("== Training by persistent contrastive divergence ==")
-    print(f"1-D Gaussian from 1000 points, PCD-1 with MALA, {res['updates']} updates ({res['seconds']:.2f} s), "
-          f"iterate averaged over the last {res['averaged_over']}:")
-    print(f"  mu    = {res['mu']:.4f}   (MLE {res['mle_mu']:.4f})")
-    print(f"  sigma = {res['sigma']:.4f}   (MLE {res['mle_sigma']:.4f})")
-
-# %% ../nbs/90_cli.ipynb #7be11359
-def _demo_neural(quick:bool=False, seed:int=0, out_dir:str|None=None) -> dict:
-    "`ebm_nb.neural.demo_neural`: a neural energy on two moons against a Gaussian fit."
-    from ebm_nb.neural import demo_neural as f
-    return f(quick=quick, seed=seed, out_dir=out_dir)
-
-def _demo_rbm(quick:bool=False, seed:int=0, out_dir:str|None=None) -> dict:
-    "`ebm_nb.rbm.demo_rbm`: the Bernoulli RBM on digits with its exact log-likelihood (loads scikit-learn)."
-    from ebm_nb.rbm import demo_rbm as f
-    return f(quick=quick, seed=seed, out_dir=out_dir)
-
-def _demo_ising(quick:bool=False, seed:int=0, out_dir:str|None=None) -> dict:
-    "`ebm_nb.ising.demo_ising`: three temperatures, sampled against exact, and AIS against exact log Z."
-    from ebm_nb.ising import demo_ising as f
-    return f(quick=quick, seed=seed, out_dir=out_dir)
-
-def _text_neural(res):
-    print("== A neural energy (MLP + confinement) learned by PCD ==")
-    print(f"two moons, {res['n_train']} training points, hidden {res['hidden']} ({res['activation']}), "
-          f"{res['updates']} updates ({res['seconds']:.1f} s); log Z by quadrature = {res['log_z']:.5f} ± {res['log_z_stderr']:.1e}")
-    print(f"  held-out log-likelihood per point: neural {res['ll_neural']:.4f}, Gaussian fit {res['ll_gaussian']:.4f} "
-          f"(difference {res['ll_diff']:+.4f} ± {res['ll_diff_se']:.4f})")
-
-def _text_rbm(res):
-    print("== The Bernoulli RBM on binarised 8x8 digits: PCD and CD-1 ==")
-    print(f"{res['n_components']} hidden units, {res['epochs']} epochs of PCD ({res['fit_seconds']:.2f} s); exact log Z = {res['log_z']:.4f}")
-    print(f"  true log-likelihood per image: train {res['train_loglik']:.3f}, held-out {res['test_loglik']:.3f} nats")
-    if "cd" in res:
-        cd = res["cd"]
-        print(f"  the same RBM by CD-1 ({cd['fit_seconds']:.2f} s): train {cd['train_loglik']:.3f}, held-out {cd['test_loglik']:.3f} nats")
-
-def _text_ising(res):
-    from ebm_nb.ising import print_demo_ising
-    print_demo_ising(res)
-
-# %% ../nbs/90_cli.ipynb #c384fa4d
-SECTIONS = {"partition": ("The partition function", demo_partition, _text_partition),
-            "ratios": ("Ratios without Z", demo_ratios, _text_ratios),
-            "sampling": ("Sampling with MCMC", demo_sampling, _text_sampling),
-            "training": ("Contrastive-divergence training", demo_training, _text_training),
-            "neural": ("A neural energy", _demo_neural, _text_neural),
-            "rbm": ("The Bernoulli RBM on digits", _demo_rbm, _text_rbm),
-            "ising": ("The 2-D Ising model", _demo_ising, _text_ising)}
-"The demo's sections, in order: name → (title, function(quick, seed, out_dir) → dict, text printer)."
-
-def _bar(i, n, label, seconds, stream=None):
-    "A one-line progress bar on stderr, rewritten in place: sections done, the one running, time so far."
-    stream = stream or sys.stderr
-    w = 21; k = w * i // n
-    stream.write(f"\r[{'#' * k}{'.' * (w - k)}] {i}/{n} {label:<10} {seconds:6.1f} s")
-    if i == n: stream.write("\n")
-    stream.flush()
-
-def _section_text(name, res) -> str:
-    buf = io.StringIO()
-    with redirect_stdout(buf): SECTIONS[name][2](res)
-    return buf.getvalue()
-
-def _jsonable(o):
-    if isinstance(o, (np.floating, np.integer)): return o.item()
-    if isinstance(o, np.ndarray): return o.tolist()
-    if hasattr(o, "_asdict"): return o._asdict()
-    return str(o)
-
-def report_html(results:dict, # section name → its dict (as `run_demo` returns under "sections")
-                out_dir:str, # the folder the figures are in (links are made relative to it)
-                title:str="ebm_nb demo", # the page title
-               ) -> str: # a self-contained HTML page (figures linked by relative path)
-    "The demo's report page: each section's text and its figures."
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em}"
-             "pre{background:#f6f8fa;padding:1em;overflow-x:auto;font-size:13px}img{max-width:100%;display:block;margin:1em 0}"
-             "</style></head><body>", f"<h1>{html.escape(title)}</h1>"]
-    meta = results.get("_meta", {})
-    if meta: parts.append(f"<p>{html.escape(', '.join(f'{k}: {v}' for k, v in meta.items()))}</p>")
-    for name, res in results.items():
-        if name not in SECTIONS: continue
-        parts.append(f"<h2 id='{name}'>{html.escape(SECTIONS[name][0])}</h2><pre>{html.escape(_section_text(name, res))}</pre>")
-        for p in res.get("files", []):
-            rel = os.path.relpath(p, out_dir)
-            parts.append(f"<img src='{html.escape(rel)}' alt='{html.escape(os.path.basename(p))}'>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-def run_demo(quick:bool=False, # the reduced sizes (under a minute on 2 cores)
-             seed:int=0, # seed of everything random
-             out_dir:str|None="ebm_nb_demo", # report folder (figures, metrics.json, report.html); None: no files
-             sections=None, # names from `SECTIONS` (default: all, in order)
-             progress:bool=True, # a progress bar on stderr
-            ) -> dict: # {"sections": {name: dict}, "seconds": ..., "files": [...]}
-    "Run the demo's sections in order, write the report folder, and return every number."
-    from ebm_nb.core import check_int
-    seed = check_int(seed, "seed", minimum=0)
-    names = list(SECTIONS) if sections is None else list(sections)
-    for n in names:
-        if n not in SECTIONS: raise ValueError(f"`sections` must name sections of {list(SECTIONS)}, got {n!r}")
-    if out_dir is not None: os.makedirs(out_dir, exist_ok=True)
-    t0 = time.perf_counter()
-    results = {}
-    for i, n in enumerate(names):
-        if progress: _bar(i, len(names), n, time.perf_counter() - t0)
-        results[n] = SECTIONS[n][1](quick=quick, seed=seed, out_dir=out_dir)
-    if progress: _bar(len(names), len(names), "done", time.perf_counter() - t0)
-    seconds = time.perf_counter() - t0
-    import ebm_nb
-    meta = dict(ebm_nb=ebm_nb.__version__, quick=quick, seed=seed, seconds=round(seconds, 2),
-                threads=numba.get_num_threads(), python=sys.version.split()[0])
-    files = [p for r in results.values() for p in r.get("files", [])]
-    if out_dir is not None:
-        metrics = dict(_meta=meta, **results)
-        files.append(_write_text(os.path.join(out_dir, "metrics.json"), json.dumps(metrics, indent=2, default=_jsonable)))
-        files.append(_write_text(os.path.join(out_dir, "report.html"), report_html(dict(_meta=meta, **results), out_dir)))
-    return dict(sections=results, seconds=seconds, meta=meta, files=files)
-
-# %% ../nbs/90_cli.ipynb #56b35295
-def _load_data(spec:str, split:str, seed:int) -> np.ndarray:
-    "'digits' (binarised 8×8 digits; `split` picks train or test) or a path to an .npy or .csv file of rows."
-    if spec == "digits":
-        from ebm_nb.rbm import load_binary_digits
-        Xtr, Xte = load_binary_digits(seed)
-        return Xtr if split == "train" else Xte
-    if not os.path.exists(spec): raise ValueError(f"--data: no such file {spec!r} (or use 'digits')")
-    if spec.endswith(".npy"): return np.load(spec, allow_pickle=False)
-    if spec.endswith(".csv"): return np.loadtxt(spec, delimiter=",", ndmin=2)
-    raise ValueError(f"--data must be 'digits', an .npy or a .csv file, got {spec!r}")
-
-def cmd_ising(args) -> dict:
-    "`ebm_nb ising`: sample, then observables ± error bars next to the exact values."
-    import ebm_nb as eb
-    if args.temperature is not None:
-        if not args.temperature > 0: raise ValueError(f"--temperature must be > 0, got {args.temperature}")
-        beta = 1.0 / args.temperature
-    else: beta = args.beta
-    m = eb.Ising(args.L, beta, J=args.J, h=args.h)
-    t0 = time.perf_counter()
-    s = m.sample(args.n_draws, n_chains=args.n_chains, method=args.method, seed=args.seed, warmup=args.warmup,
-                 thin=args.thin, keep_draws=args.out is not None)
-    secs = time.perf_counter() - t0
-    obs = {k: dict(value=v.value, stderr=v.stderr) for k, v in s.observables().items()}
-    exact = None
-    try: exact = {k: float(v) for k, v in m.exact_observables().items() if isinstance(v, (int, float))}
-    except ValueError: pass
-    rhat = float(eb.rhat(s.energy)) if args.n_chains > 1 and args.n_draws >= 4 else None   # chains agree on the energy?
-    out = dict(L=m.L, beta=m.beta, J=m.J, h=m.h, method=args.method or "metropolis", n_chains=args.n_chains,
-               n_draws=args.n_draws, seconds=secs, observables=obs, exact=exact, rhat_energy=rhat, files=[])
-    if args.out is not None:
-        fig = _figure(figsize=(3.2, 3.2)); ax = fig.subplots()
-        ax.imshow(s.draws[0, -1], cmap="gray", vmin=-1, vmax=1); ax.axis("off")
-        ax.set_title(f"L = {m.L}, β = {m.beta:.4g}"); fig.tight_layout()
-        d = os.path.dirname(os.path.abspath(args.out))
-        out["files"].append(_save_figure(fig, d, os.path.basename(args.out)))
-    return out
-
-def _text_cmd_ising(res):
-    print(f"Ising L = {res['L']}, beta = {res['beta']:.6g}, J = {res['J']:g}, h = {res['h']:g}: {res['method']}, "
-          f"{res['n_chains']} chains x {res['n_draws']} draws in {res['seconds']:.2f} s")
-    ex = res["exact"] or {}
-    for k, v in res["observables"].items():
-        e = ex.get(k)
-        extra = f"   exact {e:.6f} ({(v['value'] - e) / v['stderr']:+.1f} SE)" if e is not None and v["stderr"] > 0 else ""
-        print(f"  {k:<18} {v['value']:.6f} ± {v['stderr']:.6f}{extra}")
-    if res.get("rhat_energy") is not None and not res["rhat_energy"] < 1.01:
-        print(f"  warning: the chains disagree about the energy (R-hat {res['rhat_energy']:.3f} ≥ 1.01): they have not "
-              "mixed; raise --warmup or --n-draws, or use --method wolff near T_c")
-
-def cmd_logz(args) -> dict:
-    "`ebm_nb logz`: log Z of a model by a method."
-    import ebm_nb as eb
-    if args.model == "gaussian": m = eb.Gaussian(args.mu, args.sigma)
-    elif args.model == "ising": m = eb.Ising(args.L, args.beta, J=args.J, h=args.h)
-    else: m = eb.BernoulliRBM.load(args.path)
-    kw = {}
-    if args.method == "ais":
-        kw = dict(seed=args.seed, n_runs=args.n_runs)
-        if args.n_steps is not None: kw["n_steps"] = args.n_steps
-    t0 = time.perf_counter(); r = m.log_partition(method=args.method, **kw)
-    return dict(model=repr(m), method=r.method, log_z=r.log_z, stderr=r.stderr, seconds=time.perf_counter() - t0)
-
-def cmd_rbm(args) -> dict:
-    "`ebm_nb rbm train|score|sample`."
-    import ebm_nb as eb
-    if args.action == "train":
-        X = _load_data(args.data, "train", args.seed)
-        m = eb.BernoulliRBM(n_components=args.n_components, learning_rate=args.learning_rate, batch_size=args.batch_size,
-                            n_iter=args.n_iter, method=args.method, k=args.k, random_state=args.seed, verbose=0)
-        t0 = time.perf_counter(); m.fit(X); secs = time.perf_counter() - t0
-        m.save(args.model)
-        out = dict(model=args.model, n_samples=int(X.shape[0]), n_features=int(X.shape[1]), n_components=args.n_components,
-                   n_iter=args.n_iter, method=args.method, seconds=secs)
-        if m.n_components <= 24 or m.n_features_in_ <= 24:
-            out["train_loglik"] = float(m.score_samples(X).mean())
-        return out
-    m = eb.BernoulliRBM.load(args.model)
-    if args.action == "score":
-        X = _load_data(args.data, "test", args.seed)
-        ll = m.score_samples(X)
-        exact = min(m.n_components, m.n_features_in_) <= 24
-        return dict(model=args.model, n_samples=int(X.shape[0]), loglik_mean=float(ll.mean()),
-                    loglik_stderr=float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float("nan"),
-                    log_z_method="exact" if exact else "ais")
-    s = m.sample(1, n_chains=args.n, seed=args.seed, warmup=args.warmup).draws[:, 0]
-    out = dict(model=args.model, n=int(s.shape[0]), files=[])
-    if args.out.endswith(".npy"):
-        tmp = args.out + ".part.npy"; np.save(tmp, s); os.replace(tmp, args.out); out["files"].append(args.out)
-    else:
-        side = int(round(math.sqrt(s.shape[1])))
-        if side * side != s.shape[1]: raise ValueError(f"--out: {s.shape[1]} features are not a square image; write an .npy")
-        fig = _figure(figsize=(6, 6 * max(1, -(-s.shape[0] // 10)) / 10)); ax = fig.subplots()
-        ax.imshow(eb.image_grid(s), cmap="gray_r", vmin=0, vmax=1); ax.axis("off"); fig.tight_layout()
-        out["files"].append(_save_figure(fig, os.path.dirname(os.path.abspath(args.out)), os.path.basename(args.out)))
-    return out
+__all__ = ['main']
 
 # %% ../nbs/90_cli.ipynb #266f165f
 def _nonneg_int(s):
@@ -452,7 +42,8 @@ def _parser():
     d.add_argument("--quick", action="store_true", help="smaller sizes: under a minute on 2 cores")
     d.add_argument("--out", default="ebm_nb_demo", help="report folder (default ./ebm_nb_demo)")
     d.add_argument("--no-report", action="store_true", help="print only; write no files")
-    d.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    d.add_argument("--sections", default=",".join(demo.SECTIONS),
+                   help=f"comma-separated subset of {','.join(demo.SECTIONS)}")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(d)
     i = sub.add_parser("ising", help="sample the 2-D Ising model; observables with error bars",
@@ -513,8 +104,13 @@ def _parser():
     return p
 
 def _emit(args, res, text):
-    if args.json: print(json.dumps(res, indent=2, default=_jsonable))
-    else: text(res)
+    "Print a result: one JSON object with --json, else its text."
+    if args.json: print(demo.to_json(res))
+    else: print(text(res), end="")
+
+def _opts(args, *names) -> dict:
+    "The named options, as keyword arguments of an `ebm_nb.demo` function."
+    return {n: getattr(args, n) for n in names}
 
 def main(argv:list|None=None # arguments (default: sys.argv[1:])
         ) -> int: # exit status
@@ -524,21 +120,29 @@ def main(argv:list|None=None # arguments (default: sys.argv[1:])
     try:
         if args.command == "demo":
             secs = [s.strip() for s in args.sections.split(",") if s.strip()]
-            bad = [s for s in secs if s not in SECTIONS]
-            if bad or not secs: p.error(f"--sections: unknown {bad}; choose from {','.join(SECTIONS)}")
-            res = run_demo(quick=args.quick, seed=args.seed, out_dir=None if args.no_report else args.out,
-                           sections=secs, progress=not args.quiet)
-            if args.json: print(json.dumps(res, indent=2, default=_jsonable))
+            bad = [s for s in secs if s not in demo.SECTIONS]
+            if bad or not secs: p.error(f"--sections: unknown {bad}; choose from {','.join(demo.SECTIONS)}")
+            res = demo.run_demo(quick=args.quick, seed=args.seed, out_dir=None if args.no_report else args.out,
+                                sections=secs, progress=not args.quiet)
+            if args.json: print(demo.to_json(res))
             else:
-                for n, r in res["sections"].items(): print(_section_text(n, r))
+                for n, r in res["sections"].items(): print(demo.section_text(n, r))
                 where = f"; report: {os.path.join(args.out, 'report.html')}" if not args.no_report else ""
                 print(f"done in {res['seconds']:.1f} s{where}")
-        elif args.command == "ising": _emit(args, cmd_ising(args), _text_cmd_ising)
+        elif args.command == "ising":
+            _emit(args, demo.run_ising(**_opts(args, "L", "beta", "temperature", "J", "h", "method", "n_draws", "n_chains",
+                                                "warmup", "thin", "seed", "out")), demo.text_run_ising)
         elif args.command == "logz":
-            _emit(args, cmd_logz(args), lambda r: print(f"{r['model']}: log Z = {r['log_z']:.10g} ± {r['stderr']:.2g} "
-                                                        f"({r['method']}, {r['seconds']:.2f} s)"))
+            model = {"gaussian": ("mu", "sigma"), "ising": ("L", "beta", "J", "h"), "rbm": ("path",)}[args.model]
+            _emit(args, demo.run_logz(args.model, **_opts(args, "method", "n_runs", "n_steps", "seed", *model)),
+                  demo.text_run_logz)
         elif args.command == "rbm":
-            _emit(args, cmd_rbm(args), lambda r: print("\n".join(f"{k}: {v}" for k, v in r.items())))
+            if args.action == "train":
+                res = demo.run_rbm_train(**_opts(args, "data", "model", "n_components", "learning_rate", "batch_size",
+                                                 "n_iter", "method", "k", "seed"))
+            elif args.action == "score": res = demo.run_rbm_score(**_opts(args, "model", "data", "seed"))
+            else: res = demo.run_rbm_sample(**_opts(args, "model", "n", "warmup", "out", "seed"))
+            _emit(args, res, demo.text_run_rbm)
     except (ValueError, TypeError, NotImplementedError, OSError) as e:
         print(f"ebm_nb {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from .mcmc import Samples
 
 # %% auto #0
 __all__ = ['BETA_C', 'T_C', 'MAX_ENUMERATION_L', 'LATTICE_METHODS', 'ROWS_MIN_L', 'MAX_DRAW_BYTES', 'kaufman_log_partition',
-           'density_of_states', 'Ising', 'Estimate', 'jackknife', 'IsingSamples', 'demo_ising', 'print_demo_ising']
+           'density_of_states', 'Ising', 'Estimate', 'jackknife', 'IsingSamples']
 
 # %% ../nbs/10_ising.ipynb #0be9e59b
 BETA_C = 0.5 * math.log(1.0 + math.sqrt(2.0))
@@ -676,87 +676,3 @@ def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, st
     energy = -model.J * bonds.astype(np.float64) - model.h * mag.astype(np.float64)
     return IsingSamples(out if keep_draws else None, acc, method, warmup, thin, (L, L), energy, mag.astype(np.float64),
                         model.beta, cluster)
-
-# %% ../nbs/10_ising.ipynb #121a31d5
-def _save_figure_atomic(fig, path):
-    "Write a matplotlib figure as PNG to `path` via a temporary file in the same folder and os.replace."
-    import os, tempfile
-    fd, tmp = tempfile.mkstemp(suffix=".png.tmp", dir=os.path.dirname(path) or ".")
-    try:
-        with os.fdopen(fd, "wb") as f: fig.savefig(f, format="png", dpi=110)
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)            # mkstemp creates 0600; a figure gets the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
-def demo_ising(quick:bool=False, # an 8×8 lattice and shorter runs (a few seconds) instead of 16×16
-               seed:int=0, # seed of the chains and of the AIS runs
-               out_dir:str|None=None, # if given, write `ising_snapshots.png` and `ising_energy_traces.png` there (created if missing)
-              ) -> dict: # JSON-serialisable: per temperature sampled and exact ⟨E⟩/N, AIS and exact log Z, timings; "files": PNGs written
-    "The Ising chapter's headline results: sampled vs exact energy at three temperatures, and AIS vs exact log Z."
-    import os
-    from ebm_nb.ais import ais_log_partition
-    if not isinstance(quick, (bool, np.bool_)): raise TypeError(f"`quick` must be True or False, got {quick!r}")
-    seed = check_int(seed, 'seed', minimum=0)
-    if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
-        raise TypeError(f"`out_dir` must be a path or None, got {type(out_dir).__name__}")
-    L = 8 if quick else 16
-    n_draws, n_steps = (2000, 1000) if quick else (10000, 5000)
-    out = dict(L=L, n_chains=4, n_draws=n_draws, ais_runs=100, ais_steps=n_steps, temperatures=[], files=[])
-    snaps, traces = [], []
-    for beta, method, init in ((0.3, "metropolis", None), (BETA_C, "wolff", None), (0.6, "gibbs", "up")):
-        m = Ising(L, beta)
-        exact = m.exact_observables()
-        t0 = time.perf_counter()
-        s = m.sample(n_draws, n_chains=4, method=method, seed=seed, init=init, keep_draws=out_dir is not None)
-        e = s.observables()["energy"]
-        t1 = time.perf_counter()
-        r = ais_log_partition(m, n_runs=100, n_steps=n_steps, seed=seed)
-        t2 = time.perf_counter()
-        out["temperatures"].append(dict(beta=float(beta), T=1.0 / beta, method=method, energy=e.value, energy_stderr=e.stderr,
-                                        exact_energy=float(exact["energy"]), sample_seconds=t1 - t0, ais_log_z=r.log_z,
-                                        ais_stderr=r.stderr, ais_ess=r.ess, exact_log_z=float(exact["log_z"]),
-                                        ais_seconds=t2 - t1))
-        if out_dir is not None:
-            snaps.append((beta, s.draws[0, -1].copy())); traces.append((beta, method, s.energy[0, :500] / m.N, float(exact["energy"])))
-    if out_dir is not None:
-        from matplotlib.figure import Figure
-        os.makedirs(out_dir, exist_ok=True)
-        fig = Figure(figsize=(9, 3.3))
-        for k, (beta, S) in enumerate(snaps):
-            ax = fig.add_subplot(1, 3, k + 1)
-            ax.imshow(S, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
-            ax.set_title(f"T = {1 / beta:.3f}" + (" (T_c)" if beta == BETA_C else ""), fontsize=10)
-            ax.set_xticks([]); ax.set_yticks([])
-        fig.suptitle(f"{L}×{L} Ising model: last draw of chain 0", fontsize=10); fig.tight_layout()
-        path = os.path.join(out_dir, "ising_snapshots.png"); _save_figure_atomic(fig, path); out["files"].append(path)
-        fig = Figure(figsize=(9, 3.3))
-        ax = fig.add_subplot(1, 1, 1)
-        for (beta, method, e, ex), c in zip(traces, ("C0", "C1", "C2")):
-            ax.plot(e, c=c, lw=0.6, label=f"T = {1 / beta:.3f} ({method})"); ax.axhline(ex, c=c, ls="--", lw=1)
-        ax.set_xlabel("draw (first 500)"); ax.set_ylabel("E / N (dashed: exact ⟨E⟩/N)"); ax.legend(fontsize=8); fig.tight_layout()
-        path = os.path.join(out_dir, "ising_energy_traces.png"); _save_figure_atomic(fig, path); out["files"].append(path)
-    return out
-
-def print_demo_ising(res:dict, # the result of `demo_ising`
-                    ):
-    "Print `demo_ising`'s results as a small table."
-    keys = ("L", "n_chains", "n_draws", "ais_runs", "ais_steps", "temperatures")
-    if not isinstance(res, dict) or any(k not in res for k in keys):
-        raise TypeError(f"`res` must be the dict returned by `demo_ising` (keys {', '.join(keys)}), got {type(res).__name__}")
-    L = res["L"]
-    print(f"== The Ising model, {L}×{L} periodic lattice (exact values: Kaufman's closed form) ==")
-    print(f"sampled ⟨E⟩/N: {res['n_chains']} chains × {res['n_draws']} draws;  "
-          f"AIS: {res['ais_runs']} runs × {res['ais_steps']} heat-bath steps (E[log Ẑ] ≤ log Z)")
-    print(f"{'beta':>7} {'T':>6} {'sampler':>10} {'<E>/N sampled':>22} {'exact':>9} {'z':>6}   "
-          f"{'log Z by AIS':>19} {'exact':>11} {'z':>6} {'ESS':>5}")
-    for t in res["temperatures"]:
-        ze = (t["energy"] - t["exact_energy"]) / t["energy_stderr"]
-        za = (t["ais_log_z"] - t["exact_log_z"]) / t["ais_stderr"]
-        print(f"{t['beta']:7.4f} {t['T']:6.3f} {t['method']:>10} {t['energy']:13.5f} ± {t['energy_stderr']:.5f} "
-              f"{t['exact_energy']:9.5f} {ze:+6.2f}   {t['ais_log_z']:11.4f} ± {t['ais_stderr']:.4f} "
-              f"{t['exact_log_z']:11.4f} {za:+6.2f} {t['ais_ess']:5.0f}")
-    print(f"time: sampling {sum(t['sample_seconds'] for t in res['temperatures']):.2f} s, "
-          f"AIS {sum(t['ais_seconds'] for t in res['temperatures']):.2f} s")

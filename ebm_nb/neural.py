@@ -22,7 +22,7 @@ from .training import fit
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'TOY_DATA', 'NeuralEnergy', 'box_log_partition', 'toy_data', 'toy_log_density', 'fit_toy',
-           'plot_density', 'demo_neural']
+           'plot_density']
 
 # %% ../nbs/12_neural.ipynb #ec2a459a
 ACTIVATIONS = ("softplus", "tanh", "swish")
@@ -464,32 +464,3 @@ def plot_density(model:EnergyModel, # a 2-D model
     ax.set_xlim(*b[0]); ax.set_ylim(*b[1]); ax.set_aspect("equal")
     if title: ax.set_title(title, fontsize=9)
     return ax
-
-# %% ../nbs/12_neural.ipynb #1edc4904
-def demo_neural(quick:bool=False, # the reduced size: (16, 16) units and fewer updates (seconds instead of tens of seconds)
-                seed:int=0, # seed of the data, the weights and the chains
-                out_dir:str|None=None, # if given, write the density plot `neural_density.png` there (created if needed)
-               ) -> dict: # held-out log-likelihoods of the neural energy and of the Gaussian fit, and more; "files": PNGs written
-    "Train one 2-D neural energy on two moons by PCD; return its held-out log-likelihood next to a Gaussian fit's."
-    r = fit_toy("moons", quick=quick, seed=seed)
-    out = dict(data="moons", hidden=list(r["model"].hidden), activation=r["model"].activation,
-               confinement=r["model"].confinement, n_train=len(r["train"]), n_test=len(r["test"]),
-               updates=int(r["history"]["updates"]), seconds=r["seconds"],
-               acceptance=float(r["history"]["acceptance"][-1]), log_z=r["log_z"].log_z, log_z_stderr=r["log_z"].stderr,
-               ll_neural=r["ll_neural"], ll_gaussian=r["ll_gaussian"], ll_true=r["ll_true"], ll_diff=r["ll_diff"],
-               ll_diff_se=r["ll_diff_se"], files=[])
-    if out_dir is not None:
-        import os
-        from matplotlib.figure import Figure
-        out_dir = os.fspath(out_dir)
-        os.makedirs(out_dir, exist_ok=True)
-        fig = Figure(figsize=(4.6, 4.4))
-        plot_density(r["model"], r["train"][:800], ax=fig.subplots(), log_z=r["log_z"].log_z,
-                     title=f"two moons: held-out log-lik {r['ll_neural']:.2f} (Gaussian {r['ll_gaussian']:.2f})")
-        fig.tight_layout()
-        path = os.path.join(out_dir, "neural_density.png")
-        tmp = path + ".part.png"                       # write, then rename: never a half-written file
-        fig.savefig(tmp, dpi=100)
-        os.replace(tmp, path)
-        out["files"].append(path)
-    return out

@@ -27,7 +27,7 @@ from .mcmc import Samples
 
 # %% auto #0
 __all__ = ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule', 'rbm_log_partition_ais', 'BernoulliRBM',
-           'load_binary_digits', 'image_grid', 'demo_rbm']
+           'load_binary_digits', 'image_grid']
 
 # %% ../nbs/13_rbm.ipynb #70e7fec0
 @njit
@@ -664,38 +664,3 @@ def image_grid(images, # (n, 64) or (n, 8, 8) values
         r, c = divmod(t, n_cols)
         out[r * (8 + pad):r * (8 + pad) + 8, c * (8 + pad):c * (8 + pad) + 8] = images[t]
     return out
-
-def demo_rbm(quick:bool=False, # a smaller, faster run (CI)
-             seed:int=0, # data split, initial weights and sampling
-             out_dir:str|None=None, # write rbm_filters.png and rbm_samples.png here (None: no files)
-            ) -> dict: # the PCD model's size, fit time, exact log Z and log-likelihoods; the same for CD-1 under "cd"; files
-    "Train a BernoulliRBM on binarised 8×8 digits by PCD and by CD-1; report their true (exact) log-likelihoods."
-    if not isinstance(quick, (bool, np.bool_)): raise TypeError(f"`quick` must be True or False, got {quick!r}")
-    seed = check_int(seed, 'seed', minimum=0)
-    if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
-        raise TypeError(f"`out_dir` must be a str or os.PathLike, got {type(out_dir).__name__}")
-    Xtr, Xte = load_binary_digits(seed)
-    n_h, epochs = (16, 10) if quick else (20, 40)
-    res = dict(n_components=n_h, epochs=epochs, files=[])
-    for method in ("cd", "pcd"):
-        m = BernoulliRBM(n_components=n_h, learning_rate=0.05, batch_size=10, n_iter=epochs, random_state=seed,
-                         momentum=0.5, method=method, k=1)
-        t0 = time.perf_counter(); m.fit(Xtr); t_fit = time.perf_counter() - t0
-        r = dict(fit_seconds=t_fit, log_z=m.log_partition("exact").log_z,
-                 train_loglik=float(m.score_samples(Xtr).mean()), test_loglik=float(m.score_samples(Xte).mean()))
-        if method == "cd": res["cd"] = r
-        else: res.update(r)
-    if out_dir is not None:   # figures of the PCD model (the last one fitted)
-        from matplotlib.figure import Figure
-        os.makedirs(out_dir, exist_ok=True)
-        s = m.sample(1, n_chains=40, seed=seed, warmup=200 if quick else 1000).draws[:, 0]
-        for name, imgs, cmap in (("rbm_filters.png", m.components_, "RdBu_r"), ("rbm_samples.png", s, "gray_r")):
-            fig = Figure(figsize=(6, 6 * (-(-imgs.shape[0] // 10)) * 9 / 89)); ax = fig.subplots()
-            g = image_grid(imgs)
-            lim = np.nanmax(np.abs(g)) if cmap == "RdBu_r" else 1
-            ax.imshow(g, cmap=cmap, vmin=-lim if cmap == "RdBu_r" else 0, vmax=lim); ax.axis("off")
-            p = os.path.join(out_dir, name); tmp = p + ".part.png"
-            fig.savefig(tmp, dpi=100, bbox_inches="tight"); os.replace(tmp, p)
-            res["files"].append(p)
-    return res
-

@@ -1,25 +1,14 @@
 """Annealed importance sampling: schedules, estimates against exact log Z, reproducibility, bad input."""
 import math
 
-import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import ebm_nb as eb
 from ebm_nb.ais import annealing_schedule, ais_log_partition, ais_log_weights
+from ebm_nb.ising import _ising_energy_fn
 from conftest import run_with_threads
-
-
-@numba.njit
-def _ising_energy(x, p):
-    "E = -J Σ⟨ij⟩ s_i s_j of an L×L periodic lattice given as its L² spins, row by row; p = [J] (a user energy)."
-    L = int(round(math.sqrt(x.shape[0])))
-    e = 0.0
-    for i in range(L):
-        for j in range(L):
-            e -= p[0] * x[i * L + j] * (x[((i + 1) % L) * L + j] + x[i * L + (j + 1) % L])
-    return e
 
 
 @settings(deadline=None, max_examples=50)
@@ -53,7 +42,7 @@ def test_ising_small(L, beta, h):
 
 
 def test_generic_discrete_path_agrees():
-    e = eb.Energy(_ising_energy, params=[1.0], dim=16, domain="spin", beta=0.4)
+    e = eb.Energy(_ising_energy_fn, params=[4, 1.0, 0.0], dim=16, domain="spin", beta=0.4)   # p = [L, J, h]: a user energy
     exact = e.log_partition().log_z
     r_generic = e.log_partition(method="ais", n_steps=1500, seed=2)
     r_fast = eb.Ising(4, 0.4).log_partition(method="ais", n_steps=1500, seed=2)

@@ -243,7 +243,7 @@ def test_jackknife_iid():
 # --- demo -------------------------------------------------------------------------------------------------------------
 def test_demo_ising(tmp_path):
     import json
-    from ebm_nb.ising import demo_ising
+    from ebm_nb.demo import demo_ising
     res = demo_ising(quick=True, seed=1)
     assert res["files"] == [] and len(res["temperatures"]) == 3
     json.dumps(res)
@@ -260,5 +260,5 @@ def test_demo_ising(tmp_path):
     with pytest.raises(TypeError, match="`out_dir`"): demo_ising(quick=True, out_dir=3)
     with pytest.raises(TypeError, match="`quick`"): demo_ising(quick="yes")
     with pytest.raises(ValueError, match="`seed`"): demo_ising(quick=True, seed=-1)
-    from ebm_nb.ising import print_demo_ising
+    from ebm_nb.demo import print_demo_ising
     with pytest.raises(TypeError, match="`res`"): print_demo_ising({})

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import ebm_nb as eb
-from ebm_nb.neural import (ACTIVATIONS, NeuralEnergy, _PARALLEL_ROWS, box_log_partition, demo_neural, fit_toy,
+from ebm_nb.neural import (ACTIVATIONS, NeuralEnergy, _PARALLEL_ROWS, box_log_partition, fit_toy,
                            toy_data, toy_log_density)
+from ebm_nb.demo import demo_neural
 
 
 def _fd(f, x, eps=1e-6):
