@@ -367,21 +367,30 @@ def _umask() -> int:
     m = os.umask(0); os.umask(m)
     return m
 
-def _atomic_savez(path:str, # the destination file
-                  arrays:dict, # name → array (no objects: the file is loaded with allow_pickle=False)
-                  prefix:str=".ebm_nb-", # name prefix of the temporary file in the same directory
-                 ):
-    "np.savez to a temporary file beside `path`, synced to disk, then renamed over it: never a half-written file."
+def _atomic_write(path, # the destination file
+                  write, # write(f) writes the contents to the binary file object f
+                  prefix:str=".ebm_nb-", # name prefix of the temporary file beside `path`
+                  suffix:str=".part", # its suffix
+                 ) -> str: # `path`
+    "`write(f)` into a temporary file beside `path`, synced to disk, then renamed over it: never a half-written file."
     path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix, suffix=".npz")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix, suffix=suffix)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())      # mkstemp's mode is 0600; a saved model should be like any new file
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            os.fchmod(f.fileno(), 0o666 & ~_umask())   # mkstemp's mode is 0600; a saved file should be like any new file
+            write(f)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
+    return path
+
+def _atomic_savez(path:str, # the destination file
+                  arrays:dict, # name → array (no objects: the file is loaded with allow_pickle=False)
+                  prefix:str=".ebm_nb-", # name prefix of the temporary file in the same directory
+                 ):
+    "np.savez through `_atomic_write`: never a half-written file."
+    _atomic_write(path, lambda f: np.savez(f, **arrays), prefix, ".npz")
 
 def _array_digest(arrays:dict) -> str:
     "SHA-256 (hex) over the names, dtypes, shapes and bytes of the arrays, sorted by name: any change of a file shows."

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import numba
 
-from .core import Energy, check_int, _umask
+from .core import Energy, check_int, _umask, _atomic_write
 from .partition import Gaussian, all_states, time_enumeration
 from .diagnostics import ess, rhat
 from .training import fit
@@ -34,23 +34,6 @@ __all__ = ['SECTIONS', 'demo_partition', 'text_partition', 'demo_ratios', 'text_
            'text_run_rbm']
 
 # %% ../nbs/91_demo.ipynb #cd5a96a4
-def _atomic_write(path, # the destination file
-                  write, # write(f) writes the contents to the binary file object f
-                  prefix:str=".ebm_nb-", # name prefix of the temporary file beside `path`
-                 ) -> str: # `path`
-    "`write(f)` into a temporary file beside `path`, synced to disk, then renamed over it: never a half-written file."
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=prefix, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o666 & ~_umask())   # mkstemp's mode is 0600; a report should be like any new file
-            write(f)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return path
-
 def _write_text(path, text:str) -> str:
     "A UTF-8 text file, written atomically; returns `path`."
     return _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
