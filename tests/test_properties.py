@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 from hypothesis.extra.numpy import arrays
 
 import ebm_nb as eb
-from ebm_nb.core import rng_states, _fill_uniform
+from ebm_nb.kernels import rng_states, _fill_uniform
 
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
