@@ -320,6 +320,7 @@ class Summary:
 
     def __repr__(self): return self.to_string(max_rows=30)
 
+# %% ../nbs/04b_diagnostics.ipynb #5bb67acd
 def _default_names(names, event_shape, size):
     "Row names: `names` given, or a prefix (str) with the coordinates' indices."
     if names is None or isinstance(names, str):

@@ -51,6 +51,7 @@ def _minimize_energy(model):
     x = res.x if np.isfinite(res.fun) and res.fun <= e0 else x0
     return x, f(x)
 
+# %% ../nbs/01_partition.ipynb #e6bc7cda
 def _directions(model, x, e_min):
     "Unit directions for the whitening: Hessian eigenvectors if it is positive definite and finite, else the axes."
     d = model.dim
@@ -101,6 +102,7 @@ def whiten(model) -> tuple:
     scales = np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(model.dim)])
     return x, e_min, V * scales
 
+# %% ../nbs/01_partition.ipynb #24df757f
 def _check_integrable(model, x, e_min, A):
     "Raise ValueError if e^{-βE} does not decay faster than |x|^{-d} along some ± whitened direction."
     d, beta = model.dim, model.beta
@@ -116,6 +118,32 @@ def _check_integrable(model, x, e_min, A):
                                  "its integral is infinite or too heavy-tailed to compute, so Z does not exist. "
                                  "Add a confining term (e.g. + |x|²/2s²) or give `bounds`.")
 
+# %% ../nbs/01_partition.ipynb #28bed7f3
+def _box_parts(model, x, e_min):
+    "The integrand e^{-β(E - E_min)} on the boxes of `model.bounds` cut at the mode x: [(g, lo, hi), ...]."
+    beta, bounds, d = model.beta, model.bounds, model.dim
+    g = lambda X: np.exp(-beta * (_energy_at(model, X) - e_min))
+    boxes = [[]]
+    for i in range(d):  # split each axis at the mode
+        cuts = [bounds[i, 0]] + ([x[i]] if bounds[i, 0] < x[i] < bounds[i, 1] else []) + [bounds[i, 1]]
+        boxes = [b + [(cuts[k], cuts[k + 1])] for b in boxes for k in range(len(cuts) - 1)]
+    return [(g, np.array([lo for lo, _ in b]), np.array([hi for _, hi in b])) for b in boxes]
+
+def _orthant_parts(model, x, e_min):
+    "The whitened integrand |det A| e^{-β(E(x + Au) - E_min)} on the 2^d orthants, each reflected onto [0, ∞)^d."
+    d, beta = model.dim, model.beta
+    V = _directions(model, x, e_min)
+    A = V * np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(d)])
+    _check_integrable(model, x, e_min, A)
+    det = abs(np.linalg.det(A))
+    f = lambda U: det * np.exp(-beta * (_energy_at(model, x + U @ A.T) - e_min))
+    parts = []  # orthant k, reflected onto [0, ∞)^d (SciPy's cubature mishandles a lower limit of -∞)
+    for k in range(2 ** d):
+        s = np.array([1.0 if (k >> i) & 1 else -1.0 for i in range(d)])
+        parts.append((lambda U, s=s: f(U * s), np.zeros(d), np.full(d, np.inf)))
+    return parts
+
+# %% ../nbs/01_partition.ipynb #43b6673d
 def quadrature_log_partition(model:EnergyModel, # a continuous model of dimension 1 or 2
                              rtol:float=1e-12, # relative tolerance asked of the cubature
                              max_subdivisions:int=20_000, # cap on the adaptive subdivisions
@@ -135,23 +163,7 @@ def quadrature_log_partition(model:EnergyModel, # a continuous model of dimensio
         if bounds is None: raise ValueError("at β = 0, e^{-βE} = 1 is not integrable over R^d: Z is infinite")
         return LogZ(float(np.sum(np.log(bounds[:, 1] - bounds[:, 0]))), 0.0, "quadrature")
     x, e_min = _minimize_energy(model)
-    if bounds is not None:
-        g = lambda X: np.exp(-beta * (_energy_at(model, X) - e_min))
-        boxes = [[]]
-        for i in range(d):  # split each axis at the mode
-            cuts = [bounds[i, 0]] + ([x[i]] if bounds[i, 0] < x[i] < bounds[i, 1] else []) + [bounds[i, 1]]
-            boxes = [b + [(cuts[k], cuts[k + 1])] for b in boxes for k in range(len(cuts) - 1)]
-        parts = [(g, np.array([lo for lo, _ in b]), np.array([hi for _, hi in b])) for b in boxes]
-    else:
-        V = _directions(model, x, e_min)
-        A = V * np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(d)])
-        _check_integrable(model, x, e_min, A)
-        det = abs(np.linalg.det(A))
-        f = lambda U: det * np.exp(-beta * (_energy_at(model, x + U @ A.T) - e_min))
-        parts = []  # orthant k, reflected onto [0, ∞)^d (SciPy's cubature mishandles a lower limit of -∞)
-        for k in range(2 ** d):
-            s = np.array([1.0 if (k >> i) & 1 else -1.0 for i in range(d)])
-            parts.append((lambda U, s=s: f(U * s), np.zeros(d), np.full(d, np.inf)))
+    parts = _box_parts(model, x, e_min) if bounds is not None else _orthant_parts(model, x, e_min)
     total, err, ok = 0.0, 0.0, True
     for gk, lo, hi in parts:
         with warnings.catch_warnings():
@@ -164,10 +176,6 @@ def quadrature_log_partition(model:EnergyModel, # a continuous model of dimensio
     return LogZ(float(-beta * e_min + math.log(total)), float(err / total), "quadrature")
 
 register_log_partition("quadrature", lambda m: m.domain == "continuous", quadrature_log_partition)
-
-# %% ../nbs/01_partition.ipynb #ccb6565a
-def _mode_hint(self): return np.zeros(self.dim) if self.bounds is None else self.bounds.mean(axis=1)
-EnergyModel._mode_hint = _mode_hint
 
 # %% ../nbs/01_partition.ipynb #b5650140
 def _typed(energy_fn, grad_fn):
@@ -194,13 +202,33 @@ def _gauss_grad_fn(x, p, out):
         for k in range(d): row += p[d + j * d + k] * (x[k] - p[k])
         out[j] = row
 
-
+# %% ../nbs/01_partition.ipynb #bea54fb0
 def _check_sigma(sigma):
     "σ (default 1) as a float whose square is a positive normal float, or a TypeError/ValueError naming `sigma`."
     s = check_real(1.0 if sigma is None else sigma, 'sigma', minimum=0.0, strict_min=True)
     if not 1e-150 < s < 1e150: raise ValueError(f"`sigma` must lie in (1e-150, 1e150) so that σ² is a normal float, got {s:g}")
     return s
 
+def _gaussian_params(mu, sigma, cov):
+    "(μ, σ, Σ) from `Gaussian`'s arguments, checked: μ a float and σ a float in 1-D; μ a vector and σ None in d-D."
+    mu_arr = check_array(mu, 'mu')
+    if mu_arr.ndim == 0:
+        if cov is not None: raise ValueError("a 1-D Gaussian takes `sigma`, not `cov` (give `mu` as a vector for d-D)")
+        s = _check_sigma(sigma)
+        return float(mu_arr), s, np.array([[s ** 2]])
+    if not (mu_arr.ndim == 1 and mu_arr.size >= 1):
+        raise ValueError(f"`mu` must be a number or a non-empty vector, got shape {mu_arr.shape}")
+    d = mu_arr.size
+    if cov is not None and sigma is not None: raise ValueError("give either `sigma` (isotropic) or `cov`, not both")
+    if cov is None:
+        s = _check_sigma(sigma)
+        return mu_arr, None, np.eye(d) * s * s
+    cov_m = check_array(cov, 'cov')
+    if cov_m.shape != (d, d): raise ValueError(f"`cov` must have shape ({d}, {d}) to match `mu`, got {cov_m.shape}")
+    if not np.allclose(cov_m, cov_m.T, rtol=1e-12, atol=0): raise ValueError("`cov` must be symmetric")
+    return mu_arr, None, cov_m
+
+# %% ../nbs/01_partition.ipynb #55a78dbe
 class Gaussian(EnergyModel):
     "Gaussian energy E(x) = (x-μ)ᵀΣ⁻¹(x-μ)/2: 1-D `Gaussian(mu, sigma)` or d-D `Gaussian(mu=[...], cov=[[...]])`."
     domain = "continuous"
@@ -211,27 +239,9 @@ class Gaussian(EnergyModel):
                  beta:float=1.0, # inverse temperature: P ∝ e^{-βE} = N(μ, Σ/β)
                 ):
         super().__init__(beta)
-        mu_arr = check_array(mu, 'mu')
-        if mu_arr.ndim == 0:
-            if cov is not None: raise ValueError("a 1-D Gaussian takes `sigma`, not `cov` (give `mu` as a vector for d-D)")
-            self.sigma = _check_sigma(sigma)
-            self.mu = float(mu_arr)
-            self.event_shape = ()
-            cov_m = np.array([[self.sigma ** 2]])
-        elif mu_arr.ndim == 1 and mu_arr.size >= 1:
-            d = mu_arr.size
-            self.mu = mu_arr
-            self.event_shape = (d,)
-            if cov is not None and sigma is not None: raise ValueError("give either `sigma` (isotropic) or `cov`, not both")
-            if cov is None:
-                s = _check_sigma(sigma)
-                cov_m = np.eye(d) * s * s
-            else:
-                cov_m = check_array(cov, 'cov')
-                if cov_m.shape != (d, d): raise ValueError(f"`cov` must have shape ({d}, {d}) to match `mu`, got {cov_m.shape}")
-                if not np.allclose(cov_m, cov_m.T, rtol=1e-12, atol=0): raise ValueError("`cov` must be symmetric")
-            self.cov = cov_m
-        else: raise ValueError(f"`mu` must be a number or a non-empty vector, got shape {mu_arr.shape}")
+        mu, sd, cov_m = _gaussian_params(mu, sigma, cov)
+        if sd is not None: self.sigma, self.mu, self.event_shape = sd, mu, ()
+        else: self.mu, self.event_shape, self.cov = mu, (mu.size,), cov_m
         self._factor(cov_m)
 
     def _factor(self, cov_m):
@@ -348,6 +358,7 @@ def _log_weight(beta, e):
     if e == np.inf: return -np.inf
     return 0.0 if beta == 0.0 else -beta * e
 
+# %% ../nbs/01_partition.ipynb #aff31577
 @typed_njit(types.void(_EnergyFn, types.float64[::1], types.float64, types.float64, types.float64, types.int64,
                        types.int64, types.float64[::1], types.float64[::1]), parallel=True)
 def _enum_lse_fn(fn, params, beta, lo, hi, n, block_bits, m_out, s_out):
@@ -391,6 +402,7 @@ def _merge_blocks(m_blk, s_blk):
     for i in range(m_blk.shape[0]): m, s = _lse_merge(m, s, m_blk[i], s_blk[i])
     return _lse_value(m, s)
 
+# %% ../nbs/01_partition.ipynb #0e4a2ea6
 def _domain_values(domain): return (0.0, 1.0) if domain == "binary" else (-1.0, 1.0)
 
 def check_enumerable(n:int, # number of binary/spin units
@@ -499,6 +511,7 @@ class BoltzmannMachine(EnergyModel):
         return G.reshape(batch + (G.shape[1],))
     def __repr__(self): return f"{type(self).__name__}(d={self.dim}, domain={self.domain!r}, beta={self.beta:g})"
 
+# %% ../nbs/01_partition.ipynb #04ed816b
 class Bernoulli(BoltzmannMachine):
     "d independent binary units with logits θ (E = -θᵀx on {0,1}^d): Z(β) = Π(1 + e^{βθ}). Give `p` or `logits`."
     def __init__(self, p=None, # success probabilities in (0, 1)

@@ -11,9 +11,10 @@ import json
 import math
 import os
 import sys
-import time
+from types import SimpleNamespace
 
 import numpy as np
+from tqdm import tqdm
 
 from .core import (EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array, _MAX_STREAMS,
                          _atomic_savez, _array_digest)
@@ -41,16 +42,6 @@ class _Optimizer:
         self.v = 0.999 * self.v + 0.001 * grad * grad
         mh = self.m / (1 - 0.9 ** self.t); vh = self.v / (1 - 0.999 ** self.t)
         return theta + lr * mh / (np.sqrt(vh) + 1e-8)
-
-def _progress(epoch, epochs, t0, info, stream=sys.stderr):
-    "A one-line text progress bar (no dependency), rewritten in place."
-    width = 24
-    done = int(width * epoch / epochs)
-    el = time.perf_counter() - t0
-    eta = el / epoch * (epochs - epoch) if epoch else 0.0
-    stream.write(f"\r[{'#' * done}{'.' * (width - done)}] epoch {epoch}/{epochs}  {info}  {el:5.1f}s (eta {eta:4.1f}s)")
-    if epoch == epochs: stream.write("\n")
-    stream.flush()
 
 # %% ../nbs/05_training.ipynb #a721b047
 CHECKPOINT_VERSION = 2
@@ -94,6 +85,161 @@ def _check_data(model, data):
     X, _ = model._check_x(arr, 'data')
     return np.ascontiguousarray(X)
 
+def _check_flags(progress, trace, checkpoint):
+    "`progress` and `trace` must be bools; `checkpoint` None or a path in an existing directory (returned as a str)."
+    for flag, name in ((progress, 'progress'), (trace, 'trace')):
+        if not isinstance(flag, (bool, np.bool_)): raise TypeError(f"`{name}` must be True or False, got {flag!r}")
+    if checkpoint is not None:
+        if not isinstance(checkpoint, (str, os.PathLike)):
+            raise TypeError(f"`checkpoint` must be a path (str or os.PathLike), got {type(checkpoint).__name__}")
+        checkpoint = os.fspath(checkpoint)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
+            raise ValueError(f"`checkpoint` {checkpoint!r}: its directory does not exist")
+    return checkpoint
+
+# %% ../nbs/05_training.ipynb #75242323
+def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer, learning_rate, weight_decay,
+                    lr_decay, average, sampler, step_size):
+    "`fit`'s settings, checked and completed, as the dict the fingerprint hashes; with the data X and the initial θ."
+    if method not in ("cd", "pcd"): raise ValueError(f"`method` must be 'cd' or 'pcd', got {method!r}")
+    k = check_int(k, 'k', minimum=1)
+    epochs = check_int(epochs, 'epochs', minimum=1)
+    batch_size = check_int(batch_size, 'batch_size', minimum=1)
+    if optimizer not in OPTIMIZERS: raise ValueError(f"`optimizer` must be one of {OPTIMIZERS}, got {optimizer!r}")
+    learning_rate = check_real(learning_rate, 'learning_rate', minimum=0.0, strict_min=True)
+    weight_decay = check_real(weight_decay, 'weight_decay', minimum=0.0)
+    lr_decay = check_real(lr_decay, 'lr_decay', minimum=0.0)
+    average = check_real(average, 'average', minimum=0.0, maximum=1.0)
+    X = _check_data(model, X)
+    batch_size = min(batch_size, X.shape[0])
+    continuous = model.domain == "continuous"
+    allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
+    if sampler is None: sampler = "mala" if continuous else "gibbs"
+    if sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
+    if continuous: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+    elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
+    theta = model.get_theta()
+    model.grad_theta(X[:1].reshape((1,) + tuple(model.event_shape)))  # fail early if ∂E/∂θ is missing
+    n_chains = batch_size if n_chains is None else check_int(n_chains, 'n_chains', minimum=1, maximum=_MAX_STREAMS)
+    settings = dict(method=method, k=k, n_chains=n_chains, batch_size=batch_size, optimizer=optimizer,
+                    learning_rate=learning_rate, weight_decay=weight_decay, lr_decay=lr_decay, average=average,
+                    sampler=sampler, step_size=step_size, epochs=epochs, beta=model.beta,
+                    theta0=[float(v) for v in theta])
+    return settings, X, theta
+
+# %% ../nbs/05_training.ipynb #a3e72729
+def _start_run(X, settings, theta, seed):
+    "A fresh run: θ, optimizer, counters, averaging sums, history, shuffler, chain streams (and PCD's chains), seeded."
+    s, n = settings, X.shape[0]
+    total = s["epochs"] * math.ceil(n / s["batch_size"])
+    ss_shuffle, ss_chains, ss_init = as_seed_sequence(seed).spawn(3)
+    run = SimpleNamespace(theta=theta, opt=_Optimizer(s["optimizer"], theta.size), shuffler=np.random.default_rng(ss_shuffle),
+                          t_update=0, epoch=0, avg_sum=np.zeros(theta.size), avg_n=0,
+                          avg_start=total - int(round(s["average"] * total)) if s["average"] > 0 else total + 1,
+                          hist=dict(data_energy=[], model_energy=[], grad_norm=[], acceptance=[], theta=[], trace=[]))
+    if s["method"] == "pcd":
+        run.chains = X[np.random.default_rng(ss_init).integers(0, n, size=s["n_chains"])].copy()
+        run.streams = rng_states(ss_chains, s["n_chains"])
+    else:
+        run.chains, run.streams = None, rng_states(ss_chains, s["batch_size"])
+    return run
+
+def _resume(model, run, checkpoint, fingerprint, epochs):
+    "Continue `run` from its checkpoint file (digest and fingerprint checked); ValueError if its arrays do not fit."
+    st = _load_checkpoint(checkpoint, fingerprint)
+    try:  # the digest and fingerprint matched: anything wrong below is a file written by something else
+        run.theta = st["theta"].copy(); model.set_theta(run.theta)
+        opt = run.opt
+        opt.m, opt.v, opt.t = st["opt_m"].copy(), st["opt_v"].copy(), int(st["opt_t"])
+        run.t_update, run.epoch = int(st["t_update"]), int(st["epoch"])
+        run.avg_sum, run.avg_n = st["avg_sum"].copy(), int(st["avg_n"])
+        if not (st["streams"].shape == run.streams.shape and st["streams"].dtype == np.uint64
+                and np.all(st["streams"].any(axis=1)) and 0 <= run.epoch <= epochs and opt.m.shape == opt.v.shape == run.theta.shape):
+            raise ValueError("its streams, epoch or optimizer state do not fit this run")
+        run.streams = np.ascontiguousarray(st["streams"])
+        if run.chains is not None:
+            if st["chains"].shape != run.chains.shape: raise ValueError("its chains do not fit this run")
+            run.chains = st["chains"].copy()
+        run.shuffler.bit_generator.state = json.loads(str(st["shuffler"]))
+        for key in run.hist:
+            run.hist[key] = [np.array(v) for v in st["hist_" + key]] if key in ("theta", "trace") else list(st["hist_" + key])
+    except (KeyError, ValueError, TypeError) as e:
+        raise ValueError(f"`checkpoint` {checkpoint!r} is damaged: {e}") from None
+
+# %% ../nbs/05_training.ipynb #0ed328a1
+def _update(model, run, batch, settings, epoch, trace):
+    "One minibatch update of θ (and of the chains); returns (E(data), E(model), |gradient|, acceptance), batch means."
+    s, es = settings, tuple(model.event_shape)
+    if s["method"] == "cd":  # one chain per data point, each with its own stream (rows of `streams`, advanced in place)
+        neg, acc = run_chains(model, batch.reshape((-1,) + es), s["k"], run.streams[:batch.shape[0]], method=s["sampler"],
+                              step_size=s["step_size"])
+    else:
+        neg, acc = run_chains(model, run.chains.reshape((-1,) + es), s["k"], run.streams, method=s["sampler"],
+                              step_size=s["step_size"])
+        run.chains = neg.reshape(run.chains.shape)
+    neg = neg.reshape(-1, model.dim)
+    g_data = model.grad_theta(batch.reshape((-1,) + es)).mean(axis=0)
+    g_model = model.grad_theta(neg.reshape((-1,) + es)).mean(axis=0)
+    grad = model.beta * (g_model - g_data) - s["weight_decay"] * run.theta
+    if not np.all(np.isfinite(grad)):
+        raise FloatingPointError(f"the gradient became non-finite at update {run.t_update} (epoch {epoch}): "
+                                 "lower `learning_rate` or `step_size`")
+    lr = s["learning_rate"] / (1.0 + s["lr_decay"] * run.t_update)
+    run.theta = run.opt.step(run.theta, grad, lr)
+    try: model.set_theta(run.theta)
+    except ValueError as e:
+        raise FloatingPointError(f"the parameters diverged at update {run.t_update} (epoch {epoch}): {e}; "
+                                 "lower `learning_rate` or `step_size`") from None
+    run.t_update += 1
+    if run.t_update >= run.avg_start: run.avg_sum += run.theta; run.avg_n += 1
+    if trace: run.hist["trace"].append(run.theta.copy())
+    return (float(model.energy(batch.reshape((-1,) + es)).mean()), float(model.energy(neg.reshape((-1,) + es)).mean()),
+            float(np.linalg.norm(grad)), float(np.mean(acc)))
+
+# %% ../nbs/05_training.ipynb #eb9868a0
+def _run_epoch(model, X, run, settings, epoch, trace):
+    "One pass over the shuffled data in minibatches; appends the epoch's means and θ to the history."
+    n, bs = X.shape[0], settings["batch_size"]
+    order = run.shuffler.permutation(n)
+    sums, nb = [0.0, 0.0, 0.0, 0.0], 0
+    for bstart in range(0, n, bs):
+        for j, v in enumerate(_update(model, run, X[order[bstart:bstart + bs]], settings, epoch, trace)): sums[j] += v
+        nb += 1
+    h = run.hist
+    h["data_energy"].append(sums[0] / nb); h["model_energy"].append(sums[1] / nb)
+    h["grad_norm"].append(sums[2] / nb); h["acceptance"].append(sums[3] / nb); h["theta"].append(run.theta.copy())
+
+def _checkpoint_state(run, fingerprint):
+    "Everything the next epoch depends on, as the arrays of a checkpoint."
+    return dict(format_version=CHECKPOINT_VERSION, fingerprint=fingerprint, theta=run.theta, opt_m=run.opt.m,
+                opt_v=run.opt.v, opt_t=run.opt.t, t_update=run.t_update, epoch=run.epoch, avg_sum=run.avg_sum, avg_n=run.avg_n,
+                streams=run.streams, shuffler=json.dumps(run.shuffler.bit_generator.state),
+                **({"chains": run.chains} if run.chains is not None else {}),
+                **{"hist_" + key: np.array(v, dtype=np.float64) for key, v in run.hist.items()})
+
+def _train(model, X, run, settings, trace, progress, checkpoint, fingerprint):
+    "The remaining epochs, a checkpoint after each (if `checkpoint`), with a tqdm progress bar on stderr."
+    epochs = settings["epochs"]
+    with tqdm(total=epochs, initial=run.epoch, desc="fit", unit="epoch", file=sys.stderr, disable=not progress) as bar:
+        for epoch in range(run.epoch, epochs):
+            _run_epoch(model, X, run, settings, epoch, trace)
+            run.epoch = epoch + 1
+            if checkpoint is not None: _save_checkpoint(checkpoint, _checkpoint_state(run, fingerprint))
+            h = run.hist
+            bar.set_postfix_str(f"|grad| {h['grad_norm'][-1]:.3g}  E(data) {h['data_energy'][-1]:.4g}  "
+                                f"E(model) {h['model_energy'][-1]:.4g}", refresh=False)
+            bar.update()
+
+def _finish(model, run):
+    "Set the model to the averaged θ (the last θ if none was averaged); the history as arrays."
+    last = run.theta.copy()
+    theta = run.avg_sum / run.avg_n if run.avg_n else run.theta
+    model.set_theta(theta)
+    out = {key: np.array(v) for key, v in run.hist.items()}
+    out.update(final_theta=theta, last_theta=last, averaged_over=run.avg_n, updates=run.t_update, theta_names=model.theta_names)
+    return out
+
+# %% ../nbs/05_training.ipynb #2371321d
 def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_theta
         data, # training data, shape (n, *event_shape)
         method:str="pcd", # "cd" (chains restart at the minibatch) or "pcd" (persistent chains)
@@ -115,118 +261,11 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
        ) -> dict: # history: per-epoch arrays, the trajectory of θ, and the final (averaged) θ
     "Fit `model` to `data` by CD-k or persistent CD; the model's parameters are updated in place."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
-    for flag, name in ((progress, 'progress'), (trace, 'trace')):
-        if not isinstance(flag, (bool, np.bool_)): raise TypeError(f"`{name}` must be True or False, got {flag!r}")
-    if checkpoint is not None:
-        if not isinstance(checkpoint, (str, os.PathLike)):
-            raise TypeError(f"`checkpoint` must be a path (str or os.PathLike), got {type(checkpoint).__name__}")
-        checkpoint = os.fspath(checkpoint)
-        if not os.path.isdir(os.path.dirname(os.path.abspath(checkpoint))):
-            raise ValueError(f"`checkpoint` {checkpoint!r}: its directory does not exist")
-    if method not in ("cd", "pcd"): raise ValueError(f"`method` must be 'cd' or 'pcd', got {method!r}")
-    k = check_int(k, 'k', minimum=1)
-    epochs = check_int(epochs, 'epochs', minimum=1)
-    batch_size = check_int(batch_size, 'batch_size', minimum=1)
-    if optimizer not in OPTIMIZERS: raise ValueError(f"`optimizer` must be one of {OPTIMIZERS}, got {optimizer!r}")
-    learning_rate = check_real(learning_rate, 'learning_rate', minimum=0.0, strict_min=True)
-    weight_decay = check_real(weight_decay, 'weight_decay', minimum=0.0)
-    lr_decay = check_real(lr_decay, 'lr_decay', minimum=0.0)
-    average = check_real(average, 'average', minimum=0.0, maximum=1.0)
-    X = _check_data(model, data)
-    n = X.shape[0]
-    batch_size = min(batch_size, n)
-    continuous = model.domain == "continuous"
-    allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
-    if sampler is None: sampler = "mala" if continuous else "gibbs"
-    if sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
-    if continuous: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
-    elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
-    theta = model.get_theta()
-    model.grad_theta(X[:1].reshape((1,) + tuple(model.event_shape)))  # fail early if ∂E/∂θ is missing
-    n_chains = batch_size if n_chains is None else check_int(n_chains, 'n_chains', minimum=1, maximum=_MAX_STREAMS)
-    es = tuple(model.event_shape)
-    batches_per_epoch = math.ceil(n / batch_size)
-    total = epochs * batches_per_epoch
-    avg_start = total - int(round(average * total)) if average > 0 else total + 1
-
-    settings = dict(method=method, k=k, n_chains=n_chains, batch_size=batch_size, optimizer=optimizer,
-                    learning_rate=learning_rate, weight_decay=weight_decay, lr_decay=lr_decay, average=average,
-                    sampler=sampler, step_size=step_size, epochs=epochs, beta=model.beta,
-                    theta0=[float(v) for v in theta])
+    checkpoint = _check_flags(progress, trace, checkpoint)
+    settings, X, theta = _check_settings(model, data, method, k, n_chains, epochs, batch_size, optimizer, learning_rate,
+                                         weight_decay, lr_decay, average, sampler, step_size)
     fingerprint = _fingerprint(model, X, settings)
-
-    ss_shuffle, ss_chains, ss_init = as_seed_sequence(seed).spawn(3)
-    shuffler = np.random.default_rng(ss_shuffle)
-    opt = _Optimizer(optimizer, theta.size)
-    t_update, epoch0, avg_sum, avg_n = 0, 0, np.zeros(theta.size), 0
-    hist = dict(data_energy=[], model_energy=[], grad_norm=[], acceptance=[], theta=[], trace=[])
-    if method == "pcd":
-        chains = X[np.random.default_rng(ss_init).integers(0, n, size=n_chains)].copy()
-        streams = rng_states(ss_chains, n_chains)
-    else:
-        chains, streams = None, rng_states(ss_chains, batch_size)
-    if checkpoint is not None and os.path.exists(checkpoint):
-        st = _load_checkpoint(checkpoint, fingerprint)
-        try:  # the digest and fingerprint matched: anything wrong below is a file written by something else
-            theta = st["theta"].copy(); model.set_theta(theta)
-            opt.m, opt.v, opt.t = st["opt_m"].copy(), st["opt_v"].copy(), int(st["opt_t"])
-            t_update, epoch0 = int(st["t_update"]), int(st["epoch"])
-            avg_sum, avg_n = st["avg_sum"].copy(), int(st["avg_n"])
-            if not (st["streams"].shape == streams.shape and st["streams"].dtype == np.uint64
-                    and np.all(st["streams"].any(axis=1)) and 0 <= epoch0 <= epochs and opt.m.shape == opt.v.shape == theta.shape):
-                raise ValueError("its streams, epoch or optimizer state do not fit this run")
-            streams = np.ascontiguousarray(st["streams"])
-            if method == "pcd":
-                if st["chains"].shape != chains.shape: raise ValueError("its chains do not fit this run")
-                chains = st["chains"].copy()
-            shuffler.bit_generator.state = json.loads(str(st["shuffler"]))
-            for key in hist: hist[key] = [np.array(v) for v in st["hist_" + key]] if key in ("theta", "trace") else list(st["hist_" + key])
-        except (KeyError, ValueError, TypeError) as e:
-            raise ValueError(f"`checkpoint` {checkpoint!r} is damaged: {e}") from None
-    t0 = time.perf_counter()
-    for epoch in range(epoch0, epochs):
-        order = shuffler.permutation(n)
-        de_sum, me_sum, g_sum, a_sum, nb = 0.0, 0.0, 0.0, 0.0, 0
-        for bstart in range(0, n, batch_size):
-            batch = X[order[bstart:bstart + batch_size]]
-            if method == "cd":  # one chain per data point, each with its own stream (rows of `streams`, advanced in place)
-                neg, acc = run_chains(model, batch.reshape((-1,) + es), k, streams[:batch.shape[0]], method=sampler,
-                                      step_size=step_size)
-            else:
-                neg, acc = run_chains(model, chains.reshape((-1,) + es), k, streams, method=sampler, step_size=step_size)
-                chains = neg.reshape(chains.shape)
-            neg = neg.reshape(-1, model.dim)
-            g_data = model.grad_theta(batch.reshape((-1,) + es)).mean(axis=0)
-            g_model = model.grad_theta(neg.reshape((-1,) + es)).mean(axis=0)
-            grad = model.beta * (g_model - g_data) - weight_decay * theta
-            if not np.all(np.isfinite(grad)):
-                raise FloatingPointError(f"the gradient became non-finite at update {t_update} (epoch {epoch}): "
-                                         "lower `learning_rate` or `step_size`")
-            lr = learning_rate / (1.0 + lr_decay * t_update)
-            theta = opt.step(theta, grad, lr)
-            try: model.set_theta(theta)
-            except ValueError as e:
-                raise FloatingPointError(f"the parameters diverged at update {t_update} (epoch {epoch}): {e}; "
-                                         "lower `learning_rate` or `step_size`") from None
-            t_update += 1
-            if t_update >= avg_start: avg_sum += theta; avg_n += 1
-            if trace: hist["trace"].append(theta.copy())
-            de_sum += float(model.energy(batch.reshape((-1,) + es)).mean())
-            me_sum += float(model.energy(neg.reshape((-1,) + es)).mean())
-            g_sum += float(np.linalg.norm(grad)); a_sum += float(np.mean(acc)); nb += 1
-        hist["data_energy"].append(de_sum / nb); hist["model_energy"].append(me_sum / nb)
-        hist["grad_norm"].append(g_sum / nb); hist["acceptance"].append(a_sum / nb); hist["theta"].append(theta.copy())
-        if checkpoint is not None:
-            state = dict(format_version=CHECKPOINT_VERSION, fingerprint=fingerprint, theta=theta, opt_m=opt.m,
-                         opt_v=opt.v, opt_t=opt.t, t_update=t_update, epoch=epoch + 1, avg_sum=avg_sum, avg_n=avg_n,
-                         streams=streams, shuffler=json.dumps(shuffler.bit_generator.state),
-                         **({"chains": chains} if method == "pcd" else {}),
-                         **{"hist_" + key: np.array(v, dtype=np.float64) for key, v in hist.items()})
-            _save_checkpoint(checkpoint, state)
-        if progress: _progress(epoch + 1, epochs, t0, f"|grad| {hist['grad_norm'][-1]:.3g}  E(data) {hist['data_energy'][-1]:.4g}  E(model) {hist['model_energy'][-1]:.4g}")
-    last = theta.copy()
-    if avg_n: theta = avg_sum / avg_n
-    model.set_theta(theta)
-    out = {key: np.array(v) for key, v in hist.items()}
-    out.update(final_theta=theta, last_theta=last, averaged_over=avg_n, updates=t_update, theta_names=model.theta_names)
-    return out
+    run = _start_run(X, settings, theta, seed)
+    if checkpoint is not None and os.path.exists(checkpoint): _resume(model, run, checkpoint, fingerprint, settings["epochs"])
+    _train(model, X, run, settings, trace, progress, checkpoint, fingerprint)
+    return _finish(model, run)
