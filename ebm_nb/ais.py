@@ -30,10 +30,15 @@ def annealing_schedule(n_steps:int, # K: the number of transitions; the schedule
                  delta:float=4.0, # steepness of the sigmoid schedule (→ 0: linear)
                 ) -> np.ndarray: # fractions 0 = β_0 < β_1 < … < β_K = 1
     "An annealing schedule from the base (0) to the target (1)."
-    K = check_int(n_steps, 'n_steps', minimum=1)
+    if not (isinstance(kind, str) and kind in SCHEDULES): raise ValueError(f"`kind` must be one of {SCHEDULES}, got {kind!r}")
+    K = check_int(n_steps, 'n_steps', minimum=3 if kind == "piecewise" else 1, maximum=10 ** 8)
+    if kind == "piecewise":   # 500 : 4000 : 10000 steps on [0, 0.5], [0.5, 0.9], [0.9, 1]
+        n1 = max(1, round(K * 500 / 14500)); n2 = max(1, round(K * 4000 / 14500)); n3 = max(1, K - n1 - n2)
+        return np.concatenate([np.linspace(0, 0.5, n1, endpoint=False), np.linspace(0.5, 0.9, n2, endpoint=False),
+                               np.linspace(0.9, 1.0, n3 + 1)])
     t = np.linspace(0.0, 1.0, K + 1)
-    if isinstance(kind, str) and kind == "linear": return t
-    if isinstance(kind, str) and kind == "sigmoid":
+    if kind == "linear": return t
+    if kind == "sigmoid":
         delta = check_real(delta, 'delta', minimum=0.0, strict_min=True)
         # σ(δ(2t-1)) rescaled to [0, 1], written with tanh: no 0/0 for tiny δ (where it tends to t)
         th = math.tanh(0.5 * delta)
@@ -44,12 +49,6 @@ def annealing_schedule(n_steps:int, # K: the number of transitions; the schedule
             raise ValueError(f"`delta`={delta:g} is too steep for {K} steps: the sigmoid schedule would repeat values "
                              "(use a smaller delta)")
         return s
-    if isinstance(kind, str) and kind == "piecewise":   # 500 : 4000 : 10000 steps on [0, 0.5], [0.5, 0.9], [0.9, 1]
-        K = check_int(n_steps, 'n_steps', minimum=3, maximum=10 ** 8)
-        n1 = max(1, round(K * 500 / 14500)); n2 = max(1, round(K * 4000 / 14500)); n3 = max(1, K - n1 - n2)
-        return np.concatenate([np.linspace(0, 0.5, n1, endpoint=False), np.linspace(0.5, 0.9, n2, endpoint=False),
-                               np.linspace(0.9, 1.0, n3 + 1)])
-    raise ValueError(f"`kind` must be one of {SCHEDULES}, got {kind!r}")
 
 def _check_schedule(schedule, n_steps):
     if isinstance(schedule, str):

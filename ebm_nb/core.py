@@ -20,8 +20,6 @@ from numba import prange, types
 
 from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mode, as_seed_sequence, rng_states,
                             logsumexp, log_mean_exp, _MAX_STREAMS)
-from .kernels import (_lse_push, _lse_merge, _lse_value, _next_double, _next_normal, _next_below,  # TEMP shim
-                            _fill_uniform, _fill_normal)
 
 # %% auto #0
 __all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'LogZ', 'register_log_partition', 'register_sampler', 'EnergyModel',

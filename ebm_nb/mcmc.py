@@ -135,6 +135,7 @@ TARGET_ACCEPT = {"mala": 0.574, "hmc": 0.8}
 
 def default_method(model:EnergyModel) -> str:
     "The kernel `sample` and `run_chains` use when `method` is None: HMC where the energy has a gradient, else Metropolis; Gibbs on discrete units."
+    if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     if model.domain != "continuous": return "gibbs"
     return "hmc" if model._sampler_functions()[1] is not None else "metropolis"
 

@@ -15,9 +15,10 @@ import numpy as np
 import numba
 from numba import prange, types
 
-from .core import (EnergyModel, Energy, LogZ, njit, pnjit, typed_njit, _EnergyFn, ENERGY_SIG, GRAD_SIG, _compile_for,
-                         _lse_push, _lse_merge, _lse_value, check_array, check_int, check_real, register_log_partition,
-                         logsumexp, as_seed_sequence)
+from .kernels import (njit, pnjit, _lse_push, _lse_merge, _lse_value, check_array, check_int, check_real, logsumexp,
+                            as_seed_sequence)
+from .core import (EnergyModel, Energy, LogZ, typed_njit, _EnergyFn, ENERGY_SIG, GRAD_SIG, _compile_for,
+                         register_log_partition)
 
 # %% auto #0
 __all__ = ['MAX_ENUMERATION_STATES', 'whiten', 'quadrature_log_partition', 'Gaussian', 'Laplace', 'check_enumerable',
@@ -429,16 +430,19 @@ def enumerate_log_partition(model:EnergyModel, # a binary or spin model
     block_bits = min(n, 12)
     m_blk = np.empty(1 << (n - block_bits)); s_blk = np.empty_like(m_blk)
     lo, hi = _domain_values(model.domain)
-    model._enumerate_blocks(lo, hi, block_bits, m_blk, s_blk)
+    _enumerator(model)(lo, hi, block_bits, m_blk, s_blk)
     log_z = float(_merge_blocks(m_blk, s_blk))
     if math.isnan(log_z): raise ValueError("the energy is NaN for some configuration: log Z is undefined")
     return LogZ(log_z, 0.0, "enumeration")
 
-def _energy_enumerate_blocks(self, lo, hi, block_bits, m_blk, s_blk):
-    _enum_lse_fn(self.fn, self.params, self.beta, lo, hi, self.dim, block_bits, m_blk, s_blk)
-Energy._enumerate_blocks = _energy_enumerate_blocks
+def _enumerator(model):
+    "The block enumerator of `model`: its own `_enumerate_blocks` (a dedicated kernel), or the generic one over its numba energy."
+    own = getattr(model, "_enumerate_blocks", None)
+    if own is not None: return own
+    return lambda lo, hi, block_bits, m_blk, s_blk: _enum_lse_fn(model.fn, model.params, model.beta, lo, hi, model.dim,
+                                                                 block_bits, m_blk, s_blk)
 
-register_log_partition("enumeration", lambda m: m.domain != "continuous" and hasattr(m, "_enumerate_blocks"),
+register_log_partition("enumeration", lambda m: m.domain != "continuous" and (hasattr(m, "_enumerate_blocks") or isinstance(m, Energy)),
                        enumerate_log_partition)
 
 def all_states(n:int, # number of units (≤ 24)

@@ -537,7 +537,7 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         states = rng_states(seed, n_chains + 1)
         if init is None:
             V0 = np.empty((n_chains, W.shape[1]))
-            from ebm_nb.core import _fill_uniform
+            from ebm_nb.kernels import _fill_uniform
             _fill_uniform(states[-1:], V0.reshape(1, -1))
             V0 = np.ascontiguousarray((V0 < 0.5).astype(np.float64))
         else:

@@ -36,7 +36,7 @@ nan, inf = float("nan"), float("inf")
 # names in ebm_nb.__all__ that are data, not functions or classes (no call to fuzz)
 NOT_CALLABLE = {"DOMAINS", "ENERGY_SIG", "GRAD_SIG", "MAX_ENUMERATION_STATES", "CONTINUOUS_METHODS", "METRICS", "DISCRETE_METHODS",
                 "TARGET_ACCEPT", "OPTIMIZERS", "CHECKPOINT_VERSION", "BETA_C", "T_C", "MAX_ENUMERATION_L",
-                "LATTICE_METHODS", "ROWS_MIN_L", "MAX_DRAW_BYTES", "ACTIVATIONS", "TOY_DATA", "FORMAT", "FORMAT_VERSION"}
+                "LATTICE_METHODS", "ROWS_MIN_L", "MAX_DRAW_BYTES", "ACTIVATIONS", "TOY_DATA", "FORMAT", "FORMAT_VERSION", "SCHEDULES"}
 
 
 # --- the harness -----------------------------------------------------------------------------------------------------
@@ -533,6 +533,8 @@ BAD = [
     B("sample", "discrete_step_size", lambda: eb.sample(BM, 5, step_size=0.1, seed=0), ("step_size",)),
     B("sample", "adapt_without_warmup", lambda: eb.sample(G1, 5, seed=0, warmup=0), ("warmup",)),
     B("run_chains", "not_a_model", lambda: eb.run_chains(NOT_MODEL, np.zeros(2), 1, eb.rng_states(0, 2)), ("model",)),
+    B("default_method", "not_a_model", lambda: eb.default_method(NOT_MODEL), ("model",)),
+    B("register_sampler", "not_callable", lambda: eb.register_sampler(5), ("fn",)),
     B("run_chains", "zero_streams", lambda: eb.run_chains(G1, chains(G1), 1, np.zeros((3, 4), np.uint64), step_size=0.1),
       ("streams",), seconds=5),
     B("run_chains", "streams_list", lambda: eb.run_chains(G1, chains(G1), 1, [[1, 2, 3, 4]] * 3, step_size=0.1), ("streams",)),
@@ -681,6 +683,8 @@ VALID = [
                                     for m in eb.CONTINUOUS_METHODS]
                                    + [eb.sample(SPIN, 10, n_chains=2, method=m, seed=0, warmup=5).draws for m in eb.DISCRETE_METHODS]),
     V("run_chains", "hmc", _run_chains_ok),
+    V("default_method", "models", lambda: [eb.default_method(m) for m in (G1, G2)]),
+    V("register_sampler", "the chain driver again", lambda: eb.register_sampler(eb.sample)),
     V("exact_log_likelihood", "bm", lambda: eb.exact_log_likelihood(BM, BM_DATA)),
     V("exact_model_expectation", "bm", lambda: eb.exact_model_expectation(BM)),
     V("exact_gradient", "bm", lambda: eb.exact_gradient(BM, BM_DATA)),
