@@ -1,4 +1,4 @@
-"""The common interface of every energy-based model, user-defined energies, and the numerics under them: log-sum-exp, random-number streams, seeds.
+"""The common interface of every energy-based model (`EnergyModel`), user-defined energies (`Energy`), the registries through which models reach the algorithms, and atomic files — with the map of the package's layers.
 
 Docs: https://ebm-nb.github.io/ebm_nb/core.html.md"""
 
@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numba
+from fastcore.basics import patch
 from numba import prange, types
 
 from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mode, as_seed_sequence, rng_states,
@@ -42,7 +43,7 @@ class LogZ(NamedTuple):
         extra = '' if self.ess is None else f', ess={self.ess:.1f}'
         return f"LogZ(log_z={self.log_z:.12g}, stderr={self.stderr:.3g}, method='{self.method}'{extra})"
 
-# %% ../nbs/00_core.ipynb #96d59859
+# %% ../nbs/00_core.ipynb #fe2d6994
 DOMAINS = ("continuous", "binary", "spin")
 
 _LOG_PARTITION_METHODS = {}  # name -> (applies(model) -> bool, fn(model, **kwargs) -> LogZ)
@@ -109,124 +110,142 @@ class EnergyModel:
         _energy_rows(fn, np.ascontiguousarray(X, dtype=np.float64), params, out)
         return out
 
-    # --- the unnormalised density -----------------------------------------------------------------------------------
-    def energy(self, x) -> float|np.ndarray:
-        "E(x) of one configuration (shape `event_shape`) or a batch (shape `(..., *event_shape)`)."
-        return self._energy_named(x, 'x')
-
-    def log_unnormalized(self, x) -> float|np.ndarray:
-        "log of the unnormalised density, -β E(x)."
-        return -self.beta * self.energy(x)
-
-    def _energy_named(self, x, name):
-        X, batch = self._check_x(x, name)
-        e = self._energy_batch(X)
-        return float(e[0]) if batch == () else e.reshape(batch)
-
-    def log_ratio(self, x1, x2) -> float|np.ndarray:
-        "log P(x1)/P(x2) = -β (E(x1) - E(x2)): no partition function needed. Batches broadcast."
-        e1, e2 = self._energy_named(x1, 'x1'), self._energy_named(x2, 'x2')
-        try: shape = np.broadcast_shapes(np.shape(e1), np.shape(e2))
-        except ValueError: raise ValueError(f"the batch shapes of `x1` {np.shape(e1)} and `x2` {np.shape(e2)} do not broadcast") from None
-        e1, e2 = np.broadcast_to(e1, shape), np.broadcast_to(e2, shape)
-        inf1, inf2 = np.isposinf(e1), np.isposinf(e2)
-        if np.any(inf1 & inf2) or np.any(np.isnan(e1)) or np.any(np.isnan(e2)):
-            raise ValueError("log P(x1)/P(x2) is undefined where both states have zero probability (infinite energy) "
-                             "or an energy is NaN")
-        with np.errstate(invalid='ignore'):
-            r = np.where(inf1, -np.inf, np.where(inf2, np.inf, -self.beta * (e1 - e2)))
-        return float(r) if shape == () else r
-
-    # --- the partition function -----------------------------------------------------------------------------------
-    def _own_log_partition_methods(self) -> dict:
-        "Methods this model type provides itself (closed forms, dedicated kernels): name → callable(**kwargs) → LogZ."
-        return {}
-
-    def _log_partition_methods(self) -> dict:
-        "Every method that applies to this model: the generic ones registered by algorithm modules, then its own."
-        methods = {name: partial(fn, self) for name, (applies, fn) in _LOG_PARTITION_METHODS.items() if applies(self)}
-        methods.update(self._own_log_partition_methods())
-        if "exact" not in methods:
-            for alt in ("closed_form", "enumeration"):
-                if alt in methods: methods["exact"] = methods[alt]; break
-        return methods
-
-    def log_partition(self, method:str|None=None, # "exact", "closed_form", "enumeration", "quadrature", ... (None: exact if available, else quadrature)
-                      **kwargs) -> LogZ:
-        "log Z(β) by `method`, with its error estimate, as a `LogZ`."
-        if method is not None and not isinstance(method, str): raise TypeError(f"`method` must be a str or None, got {method!r}")
-        methods = self._log_partition_methods()
-        if method is None: method = next((m for m in ("exact", "quadrature") if m in methods), None)
-        if method is None: raise ValueError(f"no method to compute log Z is available for {self!r}")
-        if method not in methods:
-            if method == "ais": raise NotImplementedError("method='ais' is registered by the module ebm_nb.ais (`import ebm_nb` loads it)")
-            raise ValueError(f"`method` must be one of {sorted(methods)} for {type(self).__name__}, got {method!r}")
-        return methods[method](**kwargs)
-
-    def _params_key(self):
-        "A hashable key of everything Z depends on (parameters and β); used to cache log Z."
-        return (self.beta,)
-
-    def log_prob(self, x) -> float|np.ndarray:
-        "Normalised log density -β E(x) - log Z(β), with the best exact log Z (cached for the current parameters)."
-        key = self._params_key()
-        cached = getattr(self, '_logz_cache', None)
-        if cached is None or cached[0] != key:
-            self._logz_cache = (key, self.log_partition().log_z)
-        return self.log_unnormalized(x) - self._logz_cache[1]
-
-    def prob(self, x) -> float|np.ndarray:
-        "Normalised density or probability, exp(log_prob(x))."
-        return np.exp(self.log_prob(x))
-
-    # --- parameters, for training ------------------------------------------------------------------------------
-    @property
-    def theta_names(self) -> list:
-        "Names of the entries of `get_theta()`."
-        return [f"theta[{i}]" for i in range(self.get_theta().size)]
-
-    def get_theta(self) -> np.ndarray:
-        "The trainable parameters θ as a flat float64 vector (a copy)."
-        raise NotImplementedError(f"{type(self).__name__} does not expose trainable parameters")
-
-    def set_theta(self, theta) -> None:
-        "Set the trainable parameters from a flat vector like `get_theta()`."
-        raise NotImplementedError(f"{type(self).__name__} does not expose trainable parameters")
-
-    def grad_theta(self, x) -> np.ndarray:
-        "∂E/∂θ of each configuration: shape (*batch, n_params)."
-        raise NotImplementedError(f"{type(self).__name__} does not provide the parameter gradient ∂E/∂θ")
-
-    def _check_theta(self, theta, n):
-        theta = check_array(theta, 'theta', ndim=1)
-        if theta.size != n: raise ValueError(f"`theta` must have {n} entries for {type(self).__name__}, got {theta.size}")
-        return theta
-
-    def _mode_hint(self) -> np.ndarray:
-        "A point near the mode, where chains start: the origin, or the centre of `bounds` (models may know better)."
-        return np.zeros(self.dim) if self.bounds is None else self.bounds.mean(axis=1)
-
-    def _sampler_functions(self) -> tuple:
-        "(energy_fn, grad_fn or None, params): first-class numba functions `fn(x, params)`, `grad(x, params, out)` for the generic samplers."
-        raise NotImplementedError(f"{type(self).__name__} must implement `_energy_batch` and `_sampler_functions` "
-                                  "(its numba energy for the generic samplers)")
-
-    def sample(self, n_draws:int, # draws kept per chain (after warm-up and thinning)
-               n_chains:int=4, # independent chains, run in parallel
-               method:str|None=None, # "metropolis", "gibbs", "mala", "langevin", "hmc" (None: the model's default)
-               seed=None, # int, SeedSequence, Generator, or None (fresh entropy)
-               warmup:int|None=None, # transitions discarded first (step-size adaptation happens here)
-               thin:int=1, # transitions per kept draw
-               init=None, # initial state(s): event_shape or (n_chains, *event_shape)
-               step_size:float|None=None, # fixed step size; None adapts it during warm-up (not for "langevin")
-               **kwargs):
-        "Draw from P(x) ∝ e^{-βE(x)} by MCMC; returns a `Samples` (the chain driver registered by `ebm_nb.mcmc`)."
-        if not _SAMPLERS: raise NotImplementedError("no sampler is registered: `import ebm_nb` loads the chain driver (ebm_nb.mcmc)")
-        return _SAMPLERS[-1](self, n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin,
-                             init=init, step_size=step_size, **kwargs)
-
     def __repr__(self):
         return f"{type(self).__name__}(domain={self.domain!r}, event_shape={self.event_shape}, beta={self.beta:g})"
+
+# %% ../nbs/00_core.ipynb #a1a01798
+@patch
+def energy(self:EnergyModel, x) -> float|np.ndarray:
+    "E(x) of one configuration (shape `event_shape`) or a batch (shape `(..., *event_shape)`)."
+    return self._energy_named(x, 'x')
+
+@patch
+def log_unnormalized(self:EnergyModel, x) -> float|np.ndarray:
+    "log of the unnormalised density, -β E(x)."
+    return -self.beta * self.energy(x)
+
+@patch
+def _energy_named(self:EnergyModel, x, name):
+    X, batch = self._check_x(x, name)
+    e = self._energy_batch(X)
+    return float(e[0]) if batch == () else e.reshape(batch)
+
+@patch
+def log_ratio(self:EnergyModel, x1, x2) -> float|np.ndarray:
+    "log P(x1)/P(x2) = -β (E(x1) - E(x2)): no partition function needed. Batches broadcast."
+    e1, e2 = self._energy_named(x1, 'x1'), self._energy_named(x2, 'x2')
+    try: shape = np.broadcast_shapes(np.shape(e1), np.shape(e2))
+    except ValueError: raise ValueError(f"the batch shapes of `x1` {np.shape(e1)} and `x2` {np.shape(e2)} do not broadcast") from None
+    e1, e2 = np.broadcast_to(e1, shape), np.broadcast_to(e2, shape)
+    inf1, inf2 = np.isposinf(e1), np.isposinf(e2)
+    if np.any(inf1 & inf2) or np.any(np.isnan(e1)) or np.any(np.isnan(e2)):
+        raise ValueError("log P(x1)/P(x2) is undefined where both states have zero probability (infinite energy) "
+                         "or an energy is NaN")
+    with np.errstate(invalid='ignore'):
+        r = np.where(inf1, -np.inf, np.where(inf2, np.inf, -self.beta * (e1 - e2)))
+    return float(r) if shape == () else r
+
+# %% ../nbs/00_core.ipynb #754901fa
+@patch
+def _own_log_partition_methods(self:EnergyModel) -> dict:
+    "Methods this model type provides itself (closed forms, dedicated kernels): name → callable(**kwargs) → LogZ."
+    return {}
+
+@patch
+def _log_partition_methods(self:EnergyModel) -> dict:
+    "Every method that applies to this model: the generic ones registered by algorithm modules, then its own."
+    methods = {name: partial(fn, self) for name, (applies, fn) in _LOG_PARTITION_METHODS.items() if applies(self)}
+    methods.update(self._own_log_partition_methods())
+    if "exact" not in methods:
+        for alt in ("closed_form", "enumeration"):
+            if alt in methods: methods["exact"] = methods[alt]; break
+    return methods
+
+@patch
+def log_partition(self:EnergyModel, method:str|None=None, # "exact", "closed_form", "enumeration", "quadrature", ... (None: exact if available, else quadrature)
+                  **kwargs) -> LogZ:
+    "log Z(β) by `method`, with its error estimate, as a `LogZ`."
+    if method is not None and not isinstance(method, str): raise TypeError(f"`method` must be a str or None, got {method!r}")
+    methods = self._log_partition_methods()
+    if method is None: method = next((m for m in ("exact", "quadrature") if m in methods), None)
+    if method is None: raise ValueError(f"no method to compute log Z is available for {self!r}")
+    if method not in methods:
+        if method == "ais": raise NotImplementedError("method='ais' is registered by the module ebm_nb.ais (`import ebm_nb` loads it)")
+        raise ValueError(f"`method` must be one of {sorted(methods)} for {type(self).__name__}, got {method!r}")
+    return methods[method](**kwargs)
+
+@patch
+def _params_key(self:EnergyModel):
+    "A hashable key of everything Z depends on (parameters and β); used to cache log Z."
+    return (self.beta,)
+
+@patch
+def log_prob(self:EnergyModel, x) -> float|np.ndarray:
+    "Normalised log density -β E(x) - log Z(β), with the best exact log Z (cached for the current parameters)."
+    key = self._params_key()
+    cached = getattr(self, '_logz_cache', None)
+    if cached is None or cached[0] != key:
+        self._logz_cache = (key, self.log_partition().log_z)
+    return self.log_unnormalized(x) - self._logz_cache[1]
+
+@patch
+def prob(self:EnergyModel, x) -> float|np.ndarray:
+    "Normalised density or probability, exp(log_prob(x))."
+    return np.exp(self.log_prob(x))
+
+# %% ../nbs/00_core.ipynb #b9c248d8
+@patch(as_prop=True)
+def theta_names(self:EnergyModel) -> list:
+    "Names of the entries of `get_theta()`."
+    return [f"theta[{i}]" for i in range(self.get_theta().size)]
+
+@patch
+def get_theta(self:EnergyModel) -> np.ndarray:
+    "The trainable parameters θ as a flat float64 vector (a copy)."
+    raise NotImplementedError(f"{type(self).__name__} does not expose trainable parameters")
+
+@patch
+def set_theta(self:EnergyModel, theta) -> None:
+    "Set the trainable parameters from a flat vector like `get_theta()`."
+    raise NotImplementedError(f"{type(self).__name__} does not expose trainable parameters")
+
+@patch
+def grad_theta(self:EnergyModel, x) -> np.ndarray:
+    "∂E/∂θ of each configuration: shape (*batch, n_params)."
+    raise NotImplementedError(f"{type(self).__name__} does not provide the parameter gradient ∂E/∂θ")
+
+@patch
+def _check_theta(self:EnergyModel, theta, n):
+    theta = check_array(theta, 'theta', ndim=1)
+    if theta.size != n: raise ValueError(f"`theta` must have {n} entries for {type(self).__name__}, got {theta.size}")
+    return theta
+
+# %% ../nbs/00_core.ipynb #60863d1d
+@patch
+def _mode_hint(self:EnergyModel) -> np.ndarray:
+    "A point near the mode, where chains start: the origin, or the centre of `bounds` (models may know better)."
+    return np.zeros(self.dim) if self.bounds is None else self.bounds.mean(axis=1)
+
+@patch
+def _sampler_functions(self:EnergyModel) -> tuple:
+    "(energy_fn, grad_fn or None, params): first-class numba functions `fn(x, params)`, `grad(x, params, out)` for the generic samplers."
+    raise NotImplementedError(f"{type(self).__name__} must implement `_energy_batch` and `_sampler_functions` "
+                              "(its numba energy for the generic samplers)")
+
+@patch
+def sample(self:EnergyModel, n_draws:int, # draws kept per chain (after warm-up and thinning)
+           n_chains:int=4, # independent chains, run in parallel
+           method:str|None=None, # "metropolis", "gibbs", "mala", "langevin", "hmc" (None: the model's default)
+           seed=None, # int, SeedSequence, Generator, or None (fresh entropy)
+           warmup:int|None=None, # transitions discarded first (step-size adaptation happens here)
+           thin:int=1, # transitions per kept draw
+           init=None, # initial state(s): event_shape or (n_chains, *event_shape)
+           step_size:float|None=None, # fixed step size; None adapts it during warm-up (not for "langevin")
+           **kwargs):
+    "Draw from P(x) ∝ e^{-βE(x)} by MCMC; returns a `Samples` (the chain driver registered by `ebm_nb.mcmc`)."
+    if not _SAMPLERS: raise NotImplementedError("no sampler is registered: `import ebm_nb` loads the chain driver (ebm_nb.mcmc)")
+    return _SAMPLERS[-1](self, n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin,
+                         init=init, step_size=step_size, **kwargs)
 
 # %% ../nbs/00_core.ipynb #0a1af98a
 ENERGY_SIG = types.float64(types.float64[::1], types.float64[::1])
@@ -283,6 +302,7 @@ def _compile_for(fn, sig, name):
                         f"{str(e).splitlines()[0] if str(e) else ''}") from e
     return disp
 
+# %% ../nbs/00_core.ipynb #af7af273
 class Energy(EnergyModel):
     "A model from a user's numba energy function `fn(x, params) -> float` on a continuous, binary or spin domain."
     def __init__(self,
@@ -335,29 +355,36 @@ class Energy(EnergyModel):
         _energy_rows(self.fn, X, self.params, out)
         return out
 
-    def grad_energy(self, x) -> np.ndarray:
-        "dE/dx of one configuration or a batch (needs `grad`)."
-        if self.grad is None: raise ValueError("this Energy was built without `grad`; pass grad=... to use gradients")
-        X, batch = self._check_x(x)
-        G = np.empty_like(X)
-        _grad_rows(self.grad, X, self.params, G)
-        return G.reshape(batch + self.event_shape)
+# %% ../nbs/00_core.ipynb #cfe3e39a
+@patch
+def grad_energy(self:Energy, x) -> np.ndarray:
+    "dE/dx of one configuration or a batch (needs `grad`)."
+    if self.grad is None: raise ValueError("this Energy was built without `grad`; pass grad=... to use gradients")
+    X, batch = self._check_x(x)
+    G = np.empty_like(X)
+    _grad_rows(self.grad, X, self.params, G)
+    return G.reshape(batch + self.event_shape)
 
-    def _params_key(self): return (self.beta, self.params.tobytes())
-    def _sampler_functions(self): return self.fn, self.grad, self.params
+@patch
+def _params_key(self:Energy): return (self.beta, self.params.tobytes())
+@patch
+def _sampler_functions(self:Energy): return self.fn, self.grad, self.params
 
-    def get_theta(self) -> np.ndarray: return self.params.copy()
-    def set_theta(self, theta) -> None:
-        self.params = self._check_theta(theta, self.params.size).copy()
+@patch
+def get_theta(self:Energy) -> np.ndarray: return self.params.copy()
+@patch
+def set_theta(self:Energy, theta) -> None:
+    self.params = self._check_theta(theta, self.params.size).copy()
 
-    def grad_theta(self, x) -> np.ndarray:
-        "∂E/∂params of each configuration (needs `grad_theta` at construction): shape (*batch, n_params)."
-        if self.grad_theta_fn is None:
-            raise ValueError("this Energy was built without `grad_theta`; pass grad_theta=... to train its parameters")
-        X, batch = self._check_x(x)
-        G = np.empty((X.shape[0], self.params.size))
-        _grad_rows(self.grad_theta_fn, X, self.params, G)
-        return G.reshape(batch + (self.params.size,))
+@patch
+def grad_theta(self:Energy, x) -> np.ndarray:
+    "∂E/∂params of each configuration (needs `grad_theta` at construction): shape (*batch, n_params)."
+    if self.grad_theta_fn is None:
+        raise ValueError("this Energy was built without `grad_theta`; pass grad_theta=... to train its parameters")
+    X, batch = self._check_x(x)
+    G = np.empty((X.shape[0], self.params.size))
+    _grad_rows(self.grad_theta_fn, X, self.params, G)
+    return G.reshape(batch + (self.params.size,))
 
 # %% ../nbs/00_core.ipynb #09dfe67a
 def _umask() -> int:

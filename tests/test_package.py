@@ -61,3 +61,38 @@ def test_wheel_in_a_clean_venv(tmp_path, request):
                                   timeout=300).stdout) for _ in range(3)]
     print(f"warm import + first HMC call: {min(times):.3f} s (best of {times})")
     assert min(times) < 1.0, times
+
+
+def _import_graph():
+    "Module → the ebm_nb modules it imports, at module level or inside functions (from the source, by AST)."
+    import ast, pathlib
+    pkg = pathlib.Path(__file__).resolve().parents[1] / "ebm_nb"
+    mods = {p.stem: p for p in pkg.glob("*.py") if p.stem not in ("__init__", "__main__", "_modidx")}
+    graph = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1 and node.module: names = [node.module.split(".")[0]]
+                elif node.level == 1: names = [a.name for a in node.names]
+                elif node.module and node.module.startswith("ebm_nb."): names = [node.module.split(".")[1]]
+            elif isinstance(node, ast.Import):
+                names = [a.name.split(".")[1] for a in node.names if a.name.startswith("ebm_nb.")]
+            graph[m] |= {t for t in names if t in mods and t != m}
+    return graph
+
+
+def test_no_import_cycles():
+    "The layers of the package: no module imports, directly or through others, a module that imports it back."
+    graph = _import_graph()
+    state = {}
+    def visit(m, path):
+        state[m] = "open"
+        for t in sorted(graph[m]):
+            assert state.get(t) != "open", f"import cycle: {' -> '.join(path + [t])}"
+            if t not in state: visit(t, path + [t])
+        state[m] = "done"
+    for m in sorted(graph):
+        if m not in state: visit(m, [m])
+    assert graph["kernels"] == set() and graph["transitions"] == {"kernels"}   # the kernel layer imports nothing above it
+    assert not graph["ais"] & {"ising", "rbm", "neural"}, "the annealing driver imports a model module"
