@@ -14,7 +14,7 @@ import numba
 from numba import prange, types
 
 from .kernels import njit, as_seed_sequence, rng_states, check_int, check_real, check_array
-from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, GRAD_SIG, _compile_for, register_sampler
+from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler
 from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep)
 
 # %% auto #0
@@ -249,8 +249,8 @@ def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, 
     if grad is None:
         if not _NO_GRAD: _NO_GRAD.append(_compile_for(_no_grad, GRAD_SIG, 'grad'))
         grad = _NO_GRAD[0]
-    _drive(code, fn, grad, params, float(model.beta), lo, hi, X0, warmup, n_draws, thin, step, float(target), bool(adapt),
-           states, out, acc, shift, L, whiten, n_leapfrog)
+    _drive(code, _first_class(fn, ENERGY_SIG), _first_class(grad, GRAD_SIG), params, float(model.beta), lo, hi, X0, warmup,
+           n_draws, thin, step, float(target), bool(adapt), states, out, acc, shift, L, whiten, n_leapfrog)
     return out, acc
 
 # %% ../nbs/04_mcmc.ipynb #1a0eee32
