@@ -18,6 +18,7 @@ import numpy as np
 import numba
 from fastcore.basics import patch
 from numba import prange, types
+from numba.core.typing.typeof import typeof_impl
 
 from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mode, as_seed_sequence, rng_states,
                             logsumexp, log_mean_exp, _MAX_STREAMS)
@@ -299,6 +300,13 @@ class _FnAddress(types.WrapperAddressProtocol):
         self.addr = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
     def __wrapper_address__(self): return self.addr
     def signature(self): return self.sig
+
+@typeof_impl.register(_FnAddress)
+def _typeof_fn_address(val, c):
+    "Its numba type, made once (numba would build a new FunctionType on every call)."
+    t = val.__dict__.get("_type")
+    if t is None: t = val._type = types.FunctionType(val.sig)
+    return t
 
 def _first_class(disp, sig):
     "`disp` (compiled for `sig`) as a first-class function value that kernels take without a per-call lookup; cached on the dispatcher."
