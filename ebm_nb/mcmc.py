@@ -350,6 +350,11 @@ def run_chains(model:EnergyModel, # the target
     if model.domain == "continuous":
         if step_size is None: raise ValueError("`step_size` is required to advance continuous chains (nothing is adapted here)")
         step_size = check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+    out, acc = _advance(model, np.ascontiguousarray(X), n_steps, streams, method, step_size, n_leapfrog)
+    return out.reshape(np.shape(x)), acc
+
+def _advance(model, X, n_steps, streams, method, step_size, n_leapfrog=16):
+    "`run_chains` without the checks, for callers that checked once (`fit`): X (n_chains, dim) C-contiguous float64."
     step = np.full(X.shape[0], 1.0 if step_size is None else step_size)
-    out, acc = _run(model, method, np.ascontiguousarray(X), 0, 1, n_steps, step, 0.5, False, streams, n_leapfrog)
-    return out[:, 0, :].reshape(np.shape(x)), acc
+    out, acc = _run(model, method, X, 0, 1, n_steps, step, 0.5, False, streams, n_leapfrog)
+    return out[:, 0, :], acc

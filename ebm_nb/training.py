@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .core import (EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array, _MAX_STREAMS,
                          _atomic_savez, _array_digest)
-from .mcmc import run_chains, CONTINUOUS_METHODS, DISCRETE_METHODS
+from .mcmc import _advance, CONTINUOUS_METHODS, DISCRETE_METHODS
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'CHECKPOINT_VERSION', 'fit']
@@ -116,6 +116,9 @@ def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer
     allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
     if sampler is None: sampler = "mala" if continuous else "gibbs"
     if sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
+    if sampler in ("mala", "langevin", "hmc") and model._sampler_functions()[1] is None:
+        raise ValueError(f"sampler={sampler!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=..., "
+                         "or use sampler='metropolis')")
     if continuous: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
     elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
     theta = model.get_theta()
@@ -171,11 +174,11 @@ def _update(model, run, batch, settings, epoch, trace):
     "One minibatch update of θ (and of the chains); returns (E(data), E(model), |gradient|, acceptance), batch means."
     s, es = settings, tuple(model.event_shape)
     if s["method"] == "cd":  # one chain per data point, each with its own stream (rows of `streams`, advanced in place)
-        neg, acc = run_chains(model, batch.reshape((-1,) + es), s["k"], run.streams[:batch.shape[0]], method=s["sampler"],
-                              step_size=s["step_size"])
+        neg, acc = _advance(model, np.ascontiguousarray(batch.reshape(-1, model.dim)), s["k"], run.streams[:batch.shape[0]],
+                            s["sampler"], s["step_size"])
     else:
-        neg, acc = run_chains(model, run.chains.reshape((-1,) + es), s["k"], run.streams, method=s["sampler"],
-                              step_size=s["step_size"])
+        neg, acc = _advance(model, np.ascontiguousarray(run.chains.reshape(-1, model.dim)), s["k"], run.streams,
+                            s["sampler"], s["step_size"])
         run.chains = neg.reshape(run.chains.shape)
     neg = neg.reshape(-1, model.dim)
     g_data = model.grad_theta(batch.reshape((-1,) + es)).mean(axis=0)

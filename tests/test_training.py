@@ -91,3 +91,19 @@ def test_untrainable_energy():
     def e(x, p): return 0.5 * p[0] * x[0] * x[0]
     with pytest.raises(ValueError, match="grad_theta"):
         eb.fit(eb.Energy(e, [1.0], dim=1, grad=None), DATA[:, None], **{**KW, "sampler": "metropolis"})
+
+
+def test_fit_refuses_a_gradient_sampler_without_a_gradient():
+    "fit checks once, up front, what run_chains checked on every call: MALA/HMC need dE/dx (else NaN chains)."
+    import numba, pytest
+    @numba.njit
+    def f(x, p): return 0.5 * (x[0] - p[0]) ** 2
+    @numba.njit
+    def gt(x, p, out): out[0] = -(x[0] - p[0])
+    m = eb.Energy(f, [0.0], dim=1, grad_theta=gt)
+    data = np.random.default_rng(0).normal(size=(50, 1))
+    for s in (None, "mala", "hmc", "langevin"):
+        with pytest.raises(ValueError, match="needs the energy's gradient"):
+            eb.fit(m, data, sampler=s, progress=False, epochs=1)
+    eb.fit(m, data, sampler="metropolis", progress=False, epochs=1)
+    assert np.isfinite(m.params).all()
