@@ -31,11 +31,9 @@ def _common(p):
     p.add_argument("--seed", type=_nonneg_int, default=0, help="seed of everything random (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
-def _parser():
-    p = argparse.ArgumentParser(prog="ebm_nb", description="Energy-based models, literate and fast.")
-    from ebm_nb import __version__
-    p.add_argument("--version", action="version", version=f"ebm_nb {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+# %% ../nbs/90_cli.ipynb #59db3d01
+def _add_demo_parser(sub):
+    "`ebm_nb demo`: the sections to run and the report folder."
     d = sub.add_parser("demo", help="walk the post end to end and write a report folder",
                        description="Walk the chapters, print their headline results next to the exact values, and "
                                    "write the figures, metrics.json and report.html to --out.")
@@ -46,6 +44,10 @@ def _parser():
                    help=f"comma-separated subset of {','.join(demo.SECTIONS)}")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(d)
+    return d
+
+def _add_ising_parser(sub):
+    "`ebm_nb ising`: the model (β or T, not both), the sampler and the chain lengths."
     i = sub.add_parser("ising", help="sample the 2-D Ising model; observables with error bars",
                        description="Sample the L×L periodic Ising model and print energy, |m|, m², specific heat, "
                                    "susceptibility and Binder cumulant with error bars, next to exact values where known.")
@@ -62,6 +64,11 @@ def _parser():
     i.add_argument("--thin", type=_pos_int, default=1, help="sweeps per draw (default 1)")
     i.add_argument("--out", default=None, help="write a PNG of a final configuration here")
     _common(i)
+    return i
+
+# %% ../nbs/90_cli.ipynb #a7b5fc20
+def _add_logz_parser(sub):
+    "`ebm_nb logz {gaussian,ising,rbm}`: each model's parameters, then the options every model shares."
     z = sub.add_parser("logz", help="log Z of a model by a chosen method",
                        description="The log partition function of a built-in model with its error estimate.")
     zs = z.add_subparsers(dest="model", required=True)
@@ -81,6 +88,11 @@ def _parser():
         q.add_argument("--n-runs", type=_pos_int, default=100, help="AIS runs (default 100)")
         q.add_argument("--n-steps", type=_pos_int, default=None, help="AIS intermediate distributions")
         _common(q)
+    return z
+
+# %% ../nbs/90_cli.ipynb #d828d9a0
+def _add_rbm_parser(sub):
+    "`ebm_nb rbm {train,score,sample}`: the data, the model file and the training or sampling settings."
     r = sub.add_parser("rbm", help="train, score or sample a Bernoulli RBM",
                        description="A Bernoulli RBM stored in an .npz file: train it, score data by the true "
                                    "log-likelihood, draw samples.")
@@ -101,8 +113,21 @@ def _parser():
     rp.add_argument("--warmup", type=_nonneg_int, default=1000, help="Gibbs sweeps per sample (default 1000)")
     rp.add_argument("--out", default="rbm_samples.png", help=".npy for the arrays, otherwise an image grid (default rbm_samples.png)")
     for q in (rt, rc, rp): _common(q)
+    return r
+
+# %% ../nbs/90_cli.ipynb #bedbda0a
+def _parser():
+    p = argparse.ArgumentParser(prog="ebm_nb", description="Energy-based models, literate and fast.")
+    from ebm_nb import __version__
+    p.add_argument("--version", action="version", version=f"ebm_nb {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    _add_demo_parser(sub)
+    _add_ising_parser(sub)
+    _add_logz_parser(sub)
+    _add_rbm_parser(sub)
     return p
 
+# %% ../nbs/90_cli.ipynb #9d85444e
 def _emit(args, res, text):
     "Print a result: one JSON object with --json, else its text."
     if args.json: print(demo.to_json(res))

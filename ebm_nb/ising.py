@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import numba
 from numba import prange, types
+from fastcore.basics import patch
 
 from .kernels import njit, check_int, check_real, check_array, as_seed_sequence, rng_states
 from .core import EnergyModel, LogZ, typed_njit
@@ -63,6 +64,7 @@ def _jet_lse_array(x):
     d = float(np.sum(w * x[1]))
     return v, d, float(np.sum(w * (x[2] + x[1] ** 2))) - d * d
 
+# %% ../nbs/10_ising.ipynb #1be0b16a
 def _log2cosh(x):
     "log(2 cosh x), overflow-free, and its first two derivatives (sech² computed directly: 1 - tanh² cancels)."
     ax = np.abs(x)
@@ -86,6 +88,7 @@ def _log1m_exp(s):
     em = math.expm1(-s)
     return math.log(-math.expm1(s)), -1.0 / em, -(em + 1.0) / (em * em)
 
+# %% ../nbs/10_ising.ipynb #f05ff92a
 def _high_temperature_jet(L:int, K:float) -> tuple:
     "(log Z, ∂_K, ∂²_K) for 0 < K < 0.01, where Kaufman's terms of size N/K would cancel: a high-temperature series."
     N = L * L
@@ -118,6 +121,7 @@ def _uniform_bond_cumulants(L:int) -> tuple:
         kap[n] = mu[n] - sum(math.comb(n - 1, k - 1) * kap[k] * mu[n - k] for k in range(1, n))
     return tuple(float(k) for k in kap)
 
+# %% ../nbs/10_ising.ipynb #2bf64e75
 def _kaufman_jet(L:int, K:float) -> tuple:
     "(log Z, ∂ log Z/∂K, ∂² log Z/∂K²) of the L×L periodic Ising model at K = βJ > 0, h = 0 (Kaufman 1949)."
     N = L * L
@@ -221,6 +225,7 @@ def _ising_energy_fn(x, p):
             b += s * (x[((i + 1) % L) * L + j] + x[i * L + (j + 1) % L])
     return -p[1] * b - p[2] * m
 
+# %% ../nbs/10_ising.ipynb #a0f42252
 class Ising(EnergyModel):
     "The 2-D Ising model on an L×L periodic lattice: H = -J Σ⟨ij⟩ s_i s_j - h Σ s_i, spins ±1 (int8), P ∝ e^{-βH}."
     domain = "spin"
@@ -256,7 +261,6 @@ class Ising(EnergyModel):
     @h.setter
     def h(self, value): self._h = check_real(value, 'h')
 
-    # --- configurations ---------------------------------------------------------------------------------------------
     def _spins(self, x, name='x') -> tuple:
         "Validate configuration(s): (int8 array (n, L, L), batch shape), or a TypeError/ValueError naming `name`."
         if isinstance(x, (str, bytes)): raise TypeError(f"`{name}` must be an array of ±1 spins, got {type(x).__name__}")
@@ -270,14 +274,6 @@ class Ising(EnergyModel):
             raise ValueError(f"`{name}` must hold spins ±1 only, found {arr[~ok].ravel()[:3].tolist()}")
         return np.ascontiguousarray(arr.reshape((-1, L, L)), dtype=np.int8), arr.shape[:-2]
 
-    def bonds_and_magnetization(self, x) -> tuple:
-        "(B, M) = (Σ⟨ij⟩ s_i s_j, Σ s_i) of one configuration (ints) or a batch (int64 arrays)."
-        S, batch = self._spins(x)
-        b = np.empty(S.shape[0], np.int64); m = np.empty(S.shape[0], np.int64)
-        _bonds_mag(S, b, m)
-        if batch == (): return int(b[0]), int(m[0])
-        return b.reshape(batch), m.reshape(batch)
-
     def _energy_named(self, x, name):
         S, batch = self._spins(x, name)
         b = np.empty(S.shape[0], np.int64); m = np.empty(S.shape[0], np.int64)
@@ -288,84 +284,6 @@ class Ising(EnergyModel):
     def _energy_batch(self, X):
         return self._energy_named(X.reshape((-1, self._L, self._L)), 'x').reshape(-1)
 
-    def magnetization(self, x) -> float|np.ndarray:
-        "Magnetisation per spin m = Σ s_i / N of one configuration or a batch."
-        S, batch = self._spins(x)
-        m = S.reshape(S.shape[0], -1).sum(axis=1, dtype=np.int64) / self.N
-        return float(m[0]) if batch == () else m.reshape(batch)
-
-    def delta_energy(self, x) -> np.ndarray:
-        "ΔE_i = E(x with spin i flipped) - E(x) = 2 s_i (J Σ_{j~i} s_j + h) at every site; the shape of `x`."
-        S, batch = self._spins(x)
-        s = S.astype(np.int64)
-        nb = np.roll(s, 1, -1) + np.roll(s, -1, -1) + np.roll(s, 1, -2) + np.roll(s, -1, -2)
-        return (2.0 * s * (self._J * nb + self._h)).reshape(batch + self.event_shape)
-
-    # --- exact log Z ---------------------------------------------------------------------------------------------
-    def _couplings(self):
-        "(W, b) of the lattice as a Boltzmann machine, E = -xᵀWx/2 - bᵀx: W_ij = J × (number of bonds i–j; 2 at L = 2)."
-        nbr = _neighbours(self._L)
-        W = np.zeros((self.N, self.N))
-        for i in range(self.N):
-            for k in (1, 3):  # down and right: each bond once
-                W[i, nbr[i, k]] += self._J; W[nbr[i, k], i] += self._J
-        return W, np.full(self.N, self._h)
-
-    def _enumerate_blocks(self, lo, hi, block_bits, m_blk, s_blk):
-        W, b = self._couplings()
-        _enum_lse_quadratic(W, b, self.beta, lo, hi, self.N, block_bits, m_blk, s_blk)
-
-    def _kaufman_applies(self) -> bool:
-        return self._h == 0.0 and (self._J >= 0.0 or self._L % 2 == 0)
-
-    def _too_big(self) -> str:
-        return (f"exact log Z of a {self._L}×{self._L} lattice with J={self._J:g}, h={self._h:g} needs Kaufman's closed form "
-                f"(h = 0, and J ≥ 0 or an even L) or enumeration of 2^{self.N} states (only L ≤ {MAX_ENUMERATION_L}); "
-                "use method='ais'")
-
-    def _log_z_kaufman(self) -> LogZ:
-        if not self._kaufman_applies():
-            raise ValueError(f"Kaufman's closed form needs h = 0 (and J ≥ 0, or an even L); got L={self._L}, J={self._J:g}, h={self._h:g}")
-        return LogZ(kaufman_log_partition(self._L, self.beta * abs(self._J)), 0.0, "kaufman")
-
-    def _log_z_enumeration(self) -> LogZ:
-        if self._L > MAX_ENUMERATION_L: raise ValueError(self._too_big())
-        return enumerate_log_partition(self)
-
-    def _log_z_exact(self) -> LogZ:
-        if self._kaufman_applies(): return self._log_z_kaufman()
-        if self._L <= MAX_ENUMERATION_L: return self._log_z_enumeration()
-        raise ValueError(self._too_big())
-
-    def _own_log_partition_methods(self):
-        return {"exact": self._log_z_exact, "kaufman": self._log_z_kaufman, "enumeration": self._log_z_enumeration}
-
-    def exact_observables(self, method:str|None=None, # "kaufman", "enumeration" (L ≤ 5), or None: Kaufman if h = 0, else enumeration
-                         ) -> dict: # log_z, energy = ⟨E⟩/N, heat_capacity = C/N (+ abs_magnetization, magnetization_sq, susceptibility, binder by enumeration)
-        "Exact per-spin observables at the model's β, J, h: from the derivatives of Kaufman's log Z, or from the density of states."
-        if method is None: method = "kaufman" if self._kaufman_applies() else "enumeration"
-        N, beta, J, h = self.N, self.beta, self._J, self._h
-        if method == "kaufman":
-            if not self._kaufman_applies(): self._log_z_kaufman()  # raises the ValueError
-            if beta == 0.0 or J == 0.0:
-                var = (2.0 if self._L > 2 else 4.0) * N * J * J   # independent spins: Var B = Σ (bond multiplicity)²
-                return dict(log_z=N * math.log(2.0), energy=0.0, heat_capacity=beta ** 2 * var / N, method="kaufman")
-            f, d1, d2 = _kaufman_jet(self._L, beta * abs(J))
-            return dict(log_z=f, energy=-abs(J) * d1 / N, heat_capacity=beta ** 2 * J * J * max(d2, 0.0) / N, method="kaufman")
-        if method != "enumeration": raise ValueError(f"`method` must be 'kaufman', 'enumeration' or None, got {method!r}")
-        if self._L > MAX_ENUMERATION_L: raise ValueError(self._too_big())
-        B, M, g = density_of_states(self._L)
-        with np.errstate(divide='ignore'): lw = np.log(g) + beta * J * B[:, None] + beta * h * M[None, :]
-        lz = float(np.logaddexp.reduce(lw, axis=None))
-        p = np.exp(lw - lz)
-        E = -J * B[:, None] - h * M[None, :]
-        mean_e = float((p * E).sum()); var_e = float((p * (E - mean_e) ** 2).sum())
-        m = np.broadcast_to(M[None, :] / N, p.shape)
-        am, m2, m4 = (float((p * np.abs(m) ** k).sum()) for k in (1, 2, 4))
-        return dict(log_z=lz, energy=mean_e / N, heat_capacity=beta ** 2 * var_e / N, abs_magnetization=am,
-                    magnetization_sq=m2, susceptibility=beta * N * (m2 - am * am), binder=1.0 - m4 / (3.0 * m2 * m2),
-                    method="enumeration")
-
     def _ais_lattice(self) -> tuple:
         "(L, J, h): tells `ais_log_weights` to use its checkerboard heat-bath kernel instead of the generic one."
         return self._L, self._J, self._h
@@ -374,21 +292,107 @@ class Ising(EnergyModel):
     def _sampler_functions(self):
         return _typed(_ising_energy_fn, None) + (np.array([self._L, self._J, self._h], dtype=np.float64),)
 
-    # --- sampling -------------------------------------------------------------------------------------------------
-    def sample(self, n_draws:int, # draws kept per chain
-               n_chains:int=4, # independent chains, run in parallel
-               method:str|None=None, # "metropolis" (default), "gibbs" (heat bath) or "wolff" (h = 0, J > 0)
-               seed=None, # int, SeedSequence, Generator, or None (fresh entropy)
-               warmup:int|None=None, # sweeps (Wolff: steps of ~N flipped spins) discarded first; default 200
-               thin:int=1, # sweeps (Wolff: steps) per kept draw
-               init=None, # initial state(s): (L, L) or (n_chains, L, L) ±1 spins, "random" (default) or "up"
-               step_size:float|None=None, # not used by lattice samplers (must be None)
-               keep_draws:bool=True, # store the configurations; False keeps only each draw's energy and magnetisation
-              ) -> IsingSamples:
-        "Sample by checkerboard Metropolis or heat-bath sweeps, or Wolff cluster steps; chains in parallel, thread-count independent."
-        return _sample_ising(self, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws)
-
     def __repr__(self): return f"Ising(L={self._L}, beta={self.beta:g}, J={self._J:g}, h={self._h:g})"
+
+# %% ../nbs/10_ising.ipynb #445ea691
+@patch
+def bonds_and_magnetization(self:Ising, x) -> tuple:
+    "(B, M) = (Σ⟨ij⟩ s_i s_j, Σ s_i) of one configuration (ints) or a batch (int64 arrays)."
+    S, batch = self._spins(x)
+    b = np.empty(S.shape[0], np.int64); m = np.empty(S.shape[0], np.int64)
+    _bonds_mag(S, b, m)
+    if batch == (): return int(b[0]), int(m[0])
+    return b.reshape(batch), m.reshape(batch)
+
+@patch
+def magnetization(self:Ising, x) -> float|np.ndarray:
+    "Magnetisation per spin m = Σ s_i / N of one configuration or a batch."
+    S, batch = self._spins(x)
+    m = S.reshape(S.shape[0], -1).sum(axis=1, dtype=np.int64) / self.N
+    return float(m[0]) if batch == () else m.reshape(batch)
+
+@patch
+def delta_energy(self:Ising, x) -> np.ndarray:
+    "ΔE_i = E(x with spin i flipped) - E(x) = 2 s_i (J Σ_{j~i} s_j + h) at every site; the shape of `x`."
+    S, batch = self._spins(x)
+    s = S.astype(np.int64)
+    nb = np.roll(s, 1, -1) + np.roll(s, -1, -1) + np.roll(s, 1, -2) + np.roll(s, -1, -2)
+    return (2.0 * s * (self._J * nb + self._h)).reshape(batch + self.event_shape)
+
+# %% ../nbs/10_ising.ipynb #67794a4c
+@patch
+def _couplings(self:Ising):
+    "(W, b) of the lattice as a Boltzmann machine, E = -xᵀWx/2 - bᵀx: W_ij = J × (number of bonds i–j; 2 at L = 2)."
+    nbr = _neighbours(self._L)
+    W = np.zeros((self.N, self.N))
+    for i in range(self.N):
+        for k in (1, 3):  # down and right: each bond once
+            W[i, nbr[i, k]] += self._J; W[nbr[i, k], i] += self._J
+    return W, np.full(self.N, self._h)
+
+@patch
+def _enumerate_blocks(self:Ising, lo, hi, block_bits, m_blk, s_blk):
+    W, b = self._couplings()
+    _enum_lse_quadratic(W, b, self.beta, lo, hi, self.N, block_bits, m_blk, s_blk)
+
+@patch
+def _kaufman_applies(self:Ising) -> bool:
+    return self._h == 0.0 and (self._J >= 0.0 or self._L % 2 == 0)
+
+@patch
+def _too_big(self:Ising) -> str:
+    return (f"exact log Z of a {self._L}×{self._L} lattice with J={self._J:g}, h={self._h:g} needs Kaufman's closed form "
+            f"(h = 0, and J ≥ 0 or an even L) or enumeration of 2^{self.N} states (only L ≤ {MAX_ENUMERATION_L}); "
+            "use method='ais'")
+
+@patch
+def _log_z_kaufman(self:Ising) -> LogZ:
+    if not self._kaufman_applies():
+        raise ValueError(f"Kaufman's closed form needs h = 0 (and J ≥ 0, or an even L); got L={self._L}, J={self._J:g}, h={self._h:g}")
+    return LogZ(kaufman_log_partition(self._L, self.beta * abs(self._J)), 0.0, "kaufman")
+
+@patch
+def _log_z_enumeration(self:Ising) -> LogZ:
+    if self._L > MAX_ENUMERATION_L: raise ValueError(self._too_big())
+    return enumerate_log_partition(self)
+
+@patch
+def _log_z_exact(self:Ising) -> LogZ:
+    if self._kaufman_applies(): return self._log_z_kaufman()
+    if self._L <= MAX_ENUMERATION_L: return self._log_z_enumeration()
+    raise ValueError(self._too_big())
+
+@patch
+def _own_log_partition_methods(self:Ising):
+    return {"exact": self._log_z_exact, "kaufman": self._log_z_kaufman, "enumeration": self._log_z_enumeration}
+
+# %% ../nbs/10_ising.ipynb #7fa9d654
+@patch
+def exact_observables(self:Ising, method:str|None=None, # "kaufman", "enumeration" (L ≤ 5), or None: Kaufman if h = 0, else enumeration
+                     ) -> dict: # log_z, energy = ⟨E⟩/N, heat_capacity = C/N (+ abs_magnetization, magnetization_sq, susceptibility, binder by enumeration)
+    "Exact per-spin observables at the model's β, J, h: from the derivatives of Kaufman's log Z, or from the density of states."
+    if method is None: method = "kaufman" if self._kaufman_applies() else "enumeration"
+    N, beta, J, h = self.N, self.beta, self._J, self._h
+    if method == "kaufman":
+        if not self._kaufman_applies(): self._log_z_kaufman()  # raises the ValueError
+        if beta == 0.0 or J == 0.0:
+            var = (2.0 if self._L > 2 else 4.0) * N * J * J   # independent spins: Var B = Σ (bond multiplicity)²
+            return dict(log_z=N * math.log(2.0), energy=0.0, heat_capacity=beta ** 2 * var / N, method="kaufman")
+        f, d1, d2 = _kaufman_jet(self._L, beta * abs(J))
+        return dict(log_z=f, energy=-abs(J) * d1 / N, heat_capacity=beta ** 2 * J * J * max(d2, 0.0) / N, method="kaufman")
+    if method != "enumeration": raise ValueError(f"`method` must be 'kaufman', 'enumeration' or None, got {method!r}")
+    if self._L > MAX_ENUMERATION_L: raise ValueError(self._too_big())
+    B, M, g = density_of_states(self._L)
+    with np.errstate(divide='ignore'): lw = np.log(g) + beta * J * B[:, None] + beta * h * M[None, :]
+    lz = float(np.logaddexp.reduce(lw, axis=None))
+    p = np.exp(lw - lz)
+    E = -J * B[:, None] - h * M[None, :]
+    mean_e = float((p * E).sum()); var_e = float((p * (E - mean_e) ** 2).sum())
+    m = np.broadcast_to(M[None, :] / N, p.shape)
+    am, m2, m4 = (float((p * np.abs(m) ** k).sum()) for k in (1, 2, 4))
+    return dict(log_z=lz, energy=mean_e / N, heat_capacity=beta ** 2 * var_e / N, abs_magnetization=am,
+                magnetization_sq=m2, susceptibility=beta * N * (m2 - am * am), binder=1.0 - m4 / (3.0 * m2 * m2),
+                method="enumeration")
 
 # %% ../nbs/10_ising.ipynb #de30176f
 @njit
@@ -420,6 +424,28 @@ def _chain_typewriter(S, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out
             bonds_out[k] = b; mag_out[k] = m; k += 1
     return changed
 
+# %% ../nbs/10_ising.ipynb #7ba75058
+@njit
+def _colour_row_task(B, W, r, colour, keys, base, q, track):
+    "Task r = c·L + i of a colour update: row i of chain c; returns the spins it changed (if `track`)."
+    L = B.shape[1]
+    c, i = r // L, r % L
+    if colour == 0: a, db, dm = _sweep_colour_rows(B[c], W[c], 0, i, i + 1, keys[c], base, q, track)
+    else: a, db, dm = _sweep_colour_rows(W[c], B[c], 1, i, i + 1, keys[c], base, q, track)
+    return a
+
+@njit
+def _store_draw(B, W, task, keep, out, k, bonds_out, mag_out):
+    "Keep draw k of one chain (by-rows mode); returns and resets the spins its rows changed."
+    a = 0
+    for i in range(task.shape[0]):
+        a += task[i]; task[i] = 0
+    if keep: _join(B, W, out[k])
+    b, m = _bonds_mag_split(B, W)
+    bonds_out[k] = b; mag_out[k] = m
+    return a
+
+# %% ../nbs/10_ising.ipynb #4a798d40
 _LATTICE_SIG = types.void(types.int8[:, :, ::1], types.uint64[::1], types.uint64[::1], types.int64, types.int64,
                           types.int64, types.int64, types.int8[:, :, :, ::1], types.int64[:, ::1], types.int64[:, ::1],
                           types.int64[::1])
@@ -475,26 +501,6 @@ def _lattice_kernel(S, # (C, L, L) int8 lattices, updated in place
     if S.shape[1] % 2 == 1: kernel = _typewriter_kernel
     else: kernel = _rows_kernel if by_rows else _chains_kernel
     kernel(S, q, keys, sweep0, n_warmup, n_draws, thin, out, bonds_out, mag_out, changed)
-
-@njit
-def _colour_row_task(B, W, r, colour, keys, base, q, track):
-    "Task r = c·L + i of a colour update: row i of chain c; returns the spins it changed (if `track`)."
-    L = B.shape[1]
-    c, i = r // L, r % L
-    if colour == 0: a, db, dm = _sweep_colour_rows(B[c], W[c], 0, i, i + 1, keys[c], base, q, track)
-    else: a, db, dm = _sweep_colour_rows(W[c], B[c], 1, i, i + 1, keys[c], base, q, track)
-    return a
-
-@njit
-def _store_draw(B, W, task, keep, out, k, bonds_out, mag_out):
-    "Keep draw k of one chain (by-rows mode); returns and resets the spins its rows changed."
-    a = 0
-    for i in range(task.shape[0]):
-        a += task[i]; task[i] = 0
-    if keep: _join(B, W, out[k])
-    b, m = _bonds_mag_split(B, W)
-    bonds_out[k] = b; mag_out[k] = m
-    return a
 
 # %% ../nbs/10_ising.ipynb #8181b305
 _WOLFF_SIG = types.void(types.int8[:, :, ::1], types.float64, types.uint64[:, ::1], types.int64, types.int64, types.int64,
@@ -676,3 +682,18 @@ def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, st
     energy = -model.J * bonds.astype(np.float64) - model.h * mag.astype(np.float64)
     return IsingSamples(out if keep_draws else None, acc, method, warmup, thin, (L, L), energy, mag.astype(np.float64),
                         model.beta, cluster)
+
+# %% ../nbs/10_ising.ipynb #0d8a43d4
+@patch
+def sample(self:Ising, n_draws:int, # draws kept per chain
+           n_chains:int=4, # independent chains, run in parallel
+           method:str|None=None, # "metropolis" (default), "gibbs" (heat bath) or "wolff" (h = 0, J > 0)
+           seed=None, # int, SeedSequence, Generator, or None (fresh entropy)
+           warmup:int|None=None, # sweeps (Wolff: steps of ~N flipped spins) discarded first; default 200
+           thin:int=1, # sweeps (Wolff: steps) per kept draw
+           init=None, # initial state(s): (L, L) or (n_chains, L, L) ±1 spins, "random" (default) or "up"
+           step_size:float|None=None, # not used by lattice samplers (must be None)
+           keep_draws:bool=True, # store the configurations; False keeps only each draw's energy and magnetisation
+          ) -> IsingSamples:
+    "Sample by checkerboard Metropolis or heat-bath sweeps, or Wolff cluster steps; chains in parallel, thread-count independent."
+    return _sample_ising(self, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws)
