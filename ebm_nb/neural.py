@@ -12,6 +12,7 @@ import time
 import warnings
 
 import numpy as np
+from fastcore.basics import patch
 import numba
 from numba import prange
 
@@ -191,14 +192,6 @@ def _neural_rows(X, p, what, width):
     return out
 
 # %% ../nbs/12_neural.ipynb #2b47578d
-_TYPED = None
-def _typed_fns():
-    "The first-class energy and gradient (compiled once per process, or loaded from Numba's disk cache)."
-    global _TYPED
-    if _TYPED is None:
-        _TYPED = (_compile_for(_neural_energy_fn, ENERGY_SIG, 'fn'), _compile_for(_neural_grad_fn, GRAD_SIG, 'grad'))
-    return _TYPED
-
 class NeuralEnergy(EnergyModel):
     "E_θ(x) = MLP_θ(x) + |x|²/2s² on R^dim: a multilayer perceptron tilting a Gaussian base, trainable by CD/PCD."
     domain = "continuous"
@@ -252,27 +245,6 @@ class NeuralEnergy(EnergyModel):
     def set_theta(self, theta) -> None:
         "Set θ from a flat vector like `get_theta()`."
         self._packed = np.concatenate([self._header, self._check_theta(theta, self.n_theta)])
-    def grad_theta(self, x) -> np.ndarray:
-        "∂E/∂θ of each configuration, by backpropagation: shape (*batch, n_theta)."
-        X, batch = self._check_x(x)
-        G = _neural_rows(X, self._packed, 2, self.n_theta)
-        return G.reshape(batch + (self.n_theta,))
-
-    # --- energy and its gradient ----------------------------------------------------------------------------------
-    def _energy_batch(self, X):
-        return _neural_rows(X, self._packed, 0, 1)[:, 0]
-    def mlp(self, x) -> float|np.ndarray:
-        "The network alone, f_θ(x) = E(x) - |x|²/2s², of one configuration or a batch."
-        X, batch = self._check_x(x)
-        f = self._energy_batch(X) - 0.5 * np.sum(X * X, axis=1) / self.confinement ** 2
-        return float(f[0]) if batch == () else f.reshape(batch)
-    def grad_energy(self, x) -> np.ndarray:
-        "∇_x E of one configuration or a batch."
-        X, batch = self._check_x(x)
-        G = _neural_rows(X, self._packed, 1, X.shape[1])
-        return G.reshape(batch + self.event_shape)
-    def _sampler_functions(self): return _typed_fns() + (self._packed,)
-    def _params_key(self): return (self.beta, self._packed.tobytes())
 
     # --- the partition function -----------------------------------------------------------------------------------
     @property
@@ -290,6 +262,46 @@ class NeuralEnergy(EnergyModel):
     def __repr__(self):
         return (f"NeuralEnergy(hidden={self.hidden}, activation={self.activation!r}, confinement={self.confinement:g}, "
                 f"dim={self.dim}, beta={self.beta:g})")
+
+# %% ../nbs/12_neural.ipynb #aa994f14
+@patch
+def _energy_batch(self:NeuralEnergy, X):
+    return _neural_rows(X, self._packed, 0, 1)[:, 0]
+
+@patch
+def mlp(self:NeuralEnergy, x) -> float|np.ndarray:
+    "The network alone, f_θ(x) = E(x) - |x|²/2s², of one configuration or a batch."
+    X, batch = self._check_x(x)
+    f = self._energy_batch(X) - 0.5 * np.sum(X * X, axis=1) / self.confinement ** 2
+    return float(f[0]) if batch == () else f.reshape(batch)
+
+@patch
+def grad_energy(self:NeuralEnergy, x) -> np.ndarray:
+    "∇_x E of one configuration or a batch."
+    X, batch = self._check_x(x)
+    G = _neural_rows(X, self._packed, 1, X.shape[1])
+    return G.reshape(batch + self.event_shape)
+
+@patch
+def grad_theta(self:NeuralEnergy, x) -> np.ndarray:
+    "∂E/∂θ of each configuration, by backpropagation: shape (*batch, n_theta)."
+    X, batch = self._check_x(x)
+    G = _neural_rows(X, self._packed, 2, self.n_theta)
+    return G.reshape(batch + (self.n_theta,))
+
+_TYPED = None
+def _typed_fns():
+    "The first-class energy and gradient (compiled once per process, or loaded from Numba's disk cache)."
+    global _TYPED
+    if _TYPED is None:
+        _TYPED = (_compile_for(_neural_energy_fn, ENERGY_SIG, 'fn'), _compile_for(_neural_grad_fn, GRAD_SIG, 'grad'))
+    return _TYPED
+
+@patch
+def _sampler_functions(self:NeuralEnergy): return _typed_fns() + (self._packed,)
+
+@patch
+def _params_key(self:NeuralEnergy): return (self.beta, self._packed.tobytes())
 
 # %% ../nbs/12_neural.ipynb #707eb921
 def box_log_partition(model:EnergyModel, # a continuous model of dimension 1–3

@@ -14,6 +14,7 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
+from fastcore.basics import patch
 from numba import prange
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
@@ -302,7 +303,7 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self.method = method; self.k = k; self.momentum = momentum; self.weight_decay = weight_decay
         self.n_chains = n_chains
 
-    # --- parameters and validation --------------------------------------------------------------------------------
+    # --- what every method leans on: β, the shape of a configuration, θ's names, the fitted check ---------------------
     @property
     def beta(self) -> float:
         "Fixed at 1: the RBM's temperature is folded into its weights (AIS anneals internally)."
@@ -317,316 +318,22 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self._check_fitted()
         return (int(self.components_.shape[1]),)
 
-    def _check_fitted(self):
-        if not hasattr(self, "components_"):
-            from sklearn.exceptions import NotFittedError
-            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
-                                 "arguments before using this estimator.")
-
-    def _validate_hyper(self):
-        "Check the constructor parameters (ValueError/TypeError naming the parameter)."
-        check_int(self.n_components, 'n_components', minimum=1)
-        check_real(self.learning_rate, 'learning_rate', minimum=0.0, strict_min=True)
-        check_int(self.batch_size, 'batch_size', minimum=1)
-        check_int(self.n_iter, 'n_iter', minimum=0)
-        if self.method not in ("pcd", "cd"): raise ValueError(f"`method` must be 'pcd' or 'cd', got {self.method!r}")
-        check_int(self.k, 'k', minimum=1)
-        m = check_real(self.momentum, 'momentum', minimum=0.0)
-        if m >= 1: raise ValueError(f"`momentum` must be < 1, got {m}")
-        check_real(self.weight_decay, 'weight_decay', minimum=0.0)
-        if self.n_chains is not None: check_int(self.n_chains, 'n_chains', minimum=1)
-        rs = self.random_state
-        if not (rs is None or isinstance(rs, np.random.RandomState) or (isinstance(rs, Integral) and not isinstance(rs, bool))):
-            raise TypeError(f"`random_state` must be None, an int or a numpy RandomState, got {type(rs).__name__}")
-        if isinstance(rs, Integral) and not 0 <= rs < 2 ** 32: raise ValueError(f"`random_state` must lie in [0, 2**32), got {rs}")
-
-    def _validate_X(self, X, reset:bool, binary:bool=False, name:str="X"):
-        "X as a C-contiguous float64 (n, n_features) array in [0, 1] (0/1 when `binary`); sets n_features_in_ on reset."
-        import scipy.sparse as sp
-        from sklearn.utils.validation import validate_data
-        if not reset: self._check_fitted()
-        try: X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
-        except (TypeError, ValueError) as e:  # scikit-learn's messages, prefixed with the argument's name
-            raise (TypeError if isinstance(e, TypeError) else ValueError)(f"`{name}`: {e}") from e
-        if sp.issparse(X): X = X.toarray()
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        if self._unit_interval and X.size and X.min() < 0.0:
-            raise ValueError(f"Negative values in data passed to {type(self).__name__}: `{name}` must hold values in "
-                             f"[0, 1] (probabilities or binary pixels), got a minimum of {X.min():g}")
-        if self._unit_interval and X.size and X.max() > 1.0:
-            raise ValueError(f"`{name}` must hold values in [0, 1] (probabilities or binary pixels), got values in "
-                             f"[{X.min():g}, {X.max():g}]; scale it first, e.g. with MinMaxScaler")
-        if binary and not np.all((X == 0.0) | (X == 1.0)):
-            raise ValueError(f"`{name}` must be binary (0/1) for a log-likelihood; binarise it (e.g. X > 0.5) or use "
-                             "free_energy for real values in [0, 1]")
-        return X
-
-    def _params(self):
-        return self.components_, self.intercept_hidden_, self.intercept_visible_
-
-    def _init_state(self, X, rs):
-        "Fresh parameters (scikit-learn's: N(0, 0.01²) weights, zero biases), chains, velocities and stream."
-        n_h, n_v = int(self.n_components), X.shape[1]
-        if 4 * n_h * n_v * 8 > 2 ** 33:   # weights, their velocity and two gradient buffers
-            raise ValueError(f"`n_components`={n_h} with {n_v} features needs about {4 * n_h * n_v * 8 / 2**30:.0f} GiB "
-                             "for the weights and their buffers (more than 8 GiB): lower `n_components`")
-        self.components_ = np.ascontiguousarray(rs.normal(0, 0.01, (n_h, n_v)))
-        self._n_features_out = n_h
-        self.intercept_hidden_ = np.zeros(n_h); self.intercept_visible_ = np.zeros(n_v)
-        self.h_samples_ = np.zeros((int(self.n_chains or self.batch_size), n_h))
-        self._velocity = (np.zeros((n_h, n_v)), np.zeros(n_h), np.zeros(n_v))
-        self._rng_state = rng_states(as_seed_sequence(rs), 1)[0].copy()
-        self._marginal_counts = np.zeros(n_v); self._n_seen = 0.0
-
-    def _update_marginals(self, X):
-        "Running visible marginals → the AIS base-rate model's biases (smoothed logits)."
-        self._marginal_counts = self._marginal_counts + X.sum(axis=0); self._n_seen += X.shape[0]
-        p = (self._marginal_counts + 0.5) / (self._n_seen + 1.0)
-        self.base_visible_bias_ = np.log(p) - np.log1p(-p)
-
-    def _run(self, X, starts):
-        W, bh, bv = self._params()
-        dW, dbh, dbv = self._velocity
-        n_rows = max(int(np.diff(starts).max()) if starts.size > 1 else 1, self.h_samples_.shape[0])
-        n_h, n_v = W.shape
-        Hpos = np.empty((n_rows, n_h)); Hneg = np.empty((n_rows, n_h)); Vneg = np.empty((n_rows, n_v))
-        G = np.empty((n_h, n_v)); G2 = np.empty((n_h, n_v))
-        _rbm_epoch(X, starts, W, bh, bv, dW, dbh, dbv, self.h_samples_, self._rng_state, float(self.learning_rate),
-                   int(self.k), self.method == "pcd", float(self.momentum), float(self.weight_decay), Hpos, Vneg, Hneg, G, G2)
-        if not (np.isfinite(W).all() and np.isfinite(bh).all() and np.isfinite(bv).all()):
-            raise FloatingPointError("the weights diverged to non-finite values: lower `learning_rate` (or `momentum`)")
-
-    # --- fitting --------------------------------------------------------------------------------------------------
-    def fit(self, X, # training data (n_samples, n_features), values in [0, 1]; sparse accepted (densified)
-            y=None, # ignored
-           ):
-        "Fit the model to X: `n_iter` passes of minibatch PCD-k or CD-k, each pass one kernel call. Returns self."
-        from sklearn.utils import check_random_state
-        self._validate_hyper()
-        X = self._validate_X(X, reset=True)
-        self._init_state(X, check_random_state(self.random_state))
-        self._update_marginals(X)
-        starts = _minibatch_starts(X.shape[0], int(self.batch_size))
-        for it in range(1, int(self.n_iter) + 1):
-            t0 = time.perf_counter()
-            self._run(X, starts)
-            if self.verbose:
-                msg = f"[{type(self).__name__}] Iteration {it}, time = {time.perf_counter() - t0:.3f}s"
-                if min(self.components_.shape) <= 20 and np.all((X == 0) | (X == 1)):
-                    msg += f", log-likelihood = {self.score_samples(X).mean():.3f}"
-                print(msg)
-        return self
-
-    def partial_fit(self, X, # one minibatch (n_samples, n_features), values in [0, 1]
-                    y=None, # ignored
-                   ):
-        "One update with X as a single minibatch (as scikit-learn); initialises the model on the first call. Returns self."
-        from sklearn.utils import check_random_state
-        first = not hasattr(self, "components_")
-        if first: self._validate_hyper()
-        X = self._validate_X(X, reset=first)
-        if first:
-            self.random_state_ = check_random_state(self.random_state)
-            self._init_state(X, self.random_state_)
-        self._update_marginals(X)
-        self._run(X, np.array([0, X.shape[0]], dtype=np.int64))
-        return self
-
-    def fit_epoch(self, X, # training data (n_samples, n_features), values in [0, 1]
-                  y=None, # ignored
-                 ):
-        "One more pass over X in minibatches, continuing from the current state (initialises on the first call). Returns self."
-        from sklearn.utils import check_random_state
-        first = not hasattr(self, "components_")
-        if first: self._validate_hyper()
-        X = self._validate_X(X, reset=first)
-        if first: self._init_state(X, check_random_state(self.random_state))
-        self._update_marginals(X)
-        self._run(X, _minibatch_starts(X.shape[0], int(self.batch_size)))
-        return self
-
-    # --- the conditionals -----------------------------------------------------------------------------------------
-    def transform(self, X, # data (n_samples, n_features), values in [0, 1]
-                 ) -> np.ndarray: # P(h = 1 | v), shape (n_samples, n_components)
-        "The hidden units' activation probabilities P(h=1|v=X)."
-        X = self._validate_X(X, reset=False)
-        W, bh, _ = self._params()
-        out = np.empty((X.shape[0], W.shape[0]))
-        _affine(X, W, bh, out); _sigmoid_inplace(out)
-        return out
-
-    def gibbs(self, v, # visible states (n_samples, n_features), values in [0, 1]
-             ) -> np.ndarray: # the visible 0/1 states after one step v → h → v (float64)
-        "One block-Gibbs step from v, with the model's own random stream (continues from fitting)."
-        v = self._validate_X(v, reset=False, name="v")
-        W, bh, bv = self._params()
-        H = np.empty((v.shape[0], W.shape[0])); V = np.empty_like(v)
-        _affine(v, W, bh, H); _sigmoid_inplace(H); _bernoulli_inplace(H, self._rng_state)
-        _affine_t(H, W, bv, V); _sigmoid_inplace(V); _bernoulli_inplace(V, self._rng_state)
-        return V
-
-    def free_energy(self, v, # visible states (n_samples, n_features), values in [0, 1]
-                   ) -> np.ndarray: # F(v) = -v·b_v - Σ_j softplus(b_h + W v)_j, shape (n_samples,)
-        "The free energy F(v) = -log Σ_h e^{-E(v, h)} (scikit-learn's `_free_energy`)."
-        v = self._validate_X(v, reset=False, name="v")
-        return self._energy_batch(v)
-
-    def _energy_batch(self, X):
-        W, bh, bv = self._params()
-        out = np.empty(X.shape[0]); A = np.empty((X.shape[0], W.shape[0]))
-        _free_energy_rows(X, W, bh, bv, A, out)
-        return out
-
-    # --- the partition function and the likelihood ----------------------------------------------------------------
-    def _own_log_partition_methods(self):
-        return {"exact": self._log_z_exact, "ais": self._log_z_ais}
-
-    def _log_z_exact(self, max_states:int=2**24) -> LogZ:
-        self._check_fitted()
-        return LogZ(rbm_log_partition_exact(*self._params(), max_states=max_states), 0.0, "exact")
-
-    def _log_z_ais(self, n_runs:int=100, n_steps:int=10000, schedule=None, seed=None) -> LogZ:
-        self._check_fitted()
-        return rbm_log_partition_ais(*self._params(), self.base_visible_bias_, n_runs=n_runs, n_steps=n_steps,
-                                     schedule=schedule, seed=seed)
-
-    def _params_key(self):
-        self._check_fitted()
-        return tuple(a.tobytes() for a in self._params())
-
-    def score_samples(self, X, # binary data (n_samples, n_features)
-                     ) -> np.ndarray: # log P(v) of each row
-        """The true log-likelihood log P(v) = -F(v) - log Z of each binary sample (not scikit-learn's pseudo-likelihood).
-        log Z is exact when the smaller layer has ≤ 24 units; otherwise AIS (100 runs, 10⁴ steps, seed 0), whose
-        E[log Ẑ] ≤ log Z makes the result optimistic. log Z is cached for the current parameters."""
-        X = self._validate_X(X, reset=False, binary=True)
-        key = self._params_key()
-        cached = getattr(self, '_logz_cache', None)
-        if cached is None or cached[0] != key:
-            method = "exact" if min(self.components_.shape) <= 24 else "ais"
-            lz = self.log_partition(method) if method == "exact" else self.log_partition("ais", seed=0)
-            self._logz_cache = (key, lz.log_z)
-        return -self._energy_batch(X) - self._logz_cache[1]
-
-    def score(self, X, # binary data (n_samples, n_features)
-              y=None, # ignored
-             ) -> float: # mean log P(v)
-        "The mean true log-likelihood of X (higher is better; usable by GridSearchCV)."
-        return float(np.mean(self.score_samples(X)))
-
-    # --- sampling -------------------------------------------------------------------------------------------------
-    def sample(self, n_draws:int, # draws kept per chain
-               n_chains:int=4, # independent block-Gibbs chains, in parallel
-               method:str|None=None, # only "gibbs" (block Gibbs v → h → v)
-               seed=None, # int, SeedSequence, Generator or None
-               warmup:int|None=None, # sweeps discarded first (default 1000)
-               thin:int=1, # sweeps per kept draw
-               init=None, # initial visible states (n_features,) or (n_chains, n_features); default uniform random
-               step_size=None, # not used (no step size in Gibbs sampling)
-              ) -> Samples: # draws (n_chains, n_draws, n_features) of 0/1 visible states
-        "Visible samples from the model by block-Gibbs chains, one random stream per chain."
-        self._check_fitted()
-        if method not in (None, "gibbs"): raise ValueError(f"`method` must be 'gibbs' for BernoulliRBM, got {method!r}")
-        n_draws = check_int(n_draws, 'n_draws', minimum=1); n_chains = check_int(n_chains, 'n_chains', minimum=1)
-        warmup = 1000 if warmup is None else check_int(warmup, 'warmup', minimum=0)
-        thin = check_int(thin, 'thin', minimum=1)
-        W, bh, bv = self._params()
-        if n_chains * n_draws * W.shape[1] * 8 > 2 ** 31:
-            raise ValueError(f"keeping {n_chains}×{n_draws} draws of {W.shape[1]} units needs "
-                             f"{n_chains * n_draws * W.shape[1] * 8 / 2**30:.1f} GiB (more than 2): lower `n_draws` or `n_chains`")
-        states = rng_states(seed, n_chains + 1)
-        if init is None:
-            V0 = np.empty((n_chains, W.shape[1]))
-            from ebm_nb.kernels import _fill_uniform
-            _fill_uniform(states[-1:], V0.reshape(1, -1))
-            V0 = np.ascontiguousarray((V0 < 0.5).astype(np.float64))
-        else:
-            V0 = check_array(init, 'init')
-            if V0.ndim == 1: V0 = np.repeat(V0[None], n_chains, axis=0)
-            if V0.shape != (n_chains, W.shape[1]):
-                raise ValueError(f"`init` must have shape ({W.shape[1]},) or ({n_chains}, {W.shape[1]}), got {V0.shape}")
-            if not np.all((V0 == 0) | (V0 == 1)): raise ValueError("`init` must hold 0/1 values")
-            V0 = np.ascontiguousarray(V0)
-        draws = np.empty((n_chains, n_draws, W.shape[1]))
-        _rbm_gibbs_chains(V0, W, bh, bv, states[:n_chains], warmup, thin, draws)
-        return Samples(draws, np.ones(n_chains), np.full(n_chains, np.nan), "gibbs", warmup, thin, self.event_shape)
-
-    # --- trainable parameters (ebm_nb's interface; get_params/set_params stay scikit-learn's) ---------------------
     @property
     def theta_names(self) -> list:
         n_h, n_v = self.components_.shape
         return ([f"W[{j},{i}]" for j in range(n_h) for i in range(n_v)] + [f"b_h[{j}]" for j in range(n_h)]
                 + [f"b_v[{i}]" for i in range(n_v)])
 
-    def get_theta(self) -> np.ndarray:
-        self._check_fitted()
-        return np.concatenate([a.ravel() for a in self._params()])
+    def _check_fitted(self):
+        if not hasattr(self, "components_"):
+            from sklearn.exceptions import NotFittedError
+            raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                                 "arguments before using this estimator.")
 
-    def set_theta(self, theta) -> None:
-        self._check_fitted()
-        n_h, n_v = self.components_.shape
-        theta = self._check_theta(theta, n_h * n_v + n_h + n_v)
-        self.components_ = theta[:n_h * n_v].reshape(n_h, n_v).copy()
-        self.intercept_hidden_ = theta[n_h * n_v:n_h * n_v + n_h].copy(); self.intercept_visible_ = theta[n_h * n_v + n_h:].copy()
+    def _params(self):
+        return self.components_, self.intercept_hidden_, self.intercept_visible_
 
-    def grad_theta(self, x) -> np.ndarray:
-        "∂F/∂θ of each binary configuration: (-P(h|v) vᵀ, -P(h|v), -v), flattened like `get_theta()`."
-        X, batch = self._check_x(x)
-        P = self.transform(X)
-        G = np.concatenate([-(P[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1), -P, -X], axis=1)
-        return G.reshape(batch + (G.shape[1],))
-
-    # --- files ----------------------------------------------------------------------------------------------------
-    def save(self, path, # destination .npz file (replaced atomically)
-            ) -> None:
-        "Save the fitted model (parameters, chains, stream, base-rate model and constructor parameters) to an npz file."
-        self._check_fitted()
-        params = self.get_params()
-        rs = params["random_state"]
-        if not (rs is None or isinstance(rs, (int, np.integer))): params["random_state"] = None
-        arrays = dict(components_=self.components_, intercept_hidden_=self.intercept_hidden_,
-                      intercept_visible_=self.intercept_visible_, h_samples_=self.h_samples_,
-                      base_visible_bias_=self.base_visible_bias_, rng_state=self._rng_state,
-                      velocity_W=self._velocity[0], velocity_h=self._velocity[1], velocity_v=self._velocity[2],
-                      marginal_counts=self._marginal_counts, n_seen=np.array(self._n_seen),
-                      params=np.array(json.dumps({k: (int(v) if isinstance(v, np.integer) else v) for k, v in params.items()},
-                                                 sort_keys=True)),
-                      format=np.array(FORMAT), version=np.array(FORMAT_VERSION))
-        arrays["digest"] = np.array(_digest(arrays))
-        _atomic_savez(path, arrays)
-
-    @classmethod
-    def load(cls, path, # an npz file written by `save`
-            ) -> "BernoulliRBM":
-        "Load a model written by `save`; a ValueError for a foreign, tampered, truncated or newer-version file."
-        path = _check_path(path)
-        try:
-            with np.load(path, allow_pickle=False) as f: arrays = {k: f[k] for k in f.files}
-        except Exception as e:  # OSError, ValueError (pickled data refused), EOFError (empty), zipfile.BadZipFile (truncated), …
-            raise ValueError(f"{path!r} is not a readable npz file: {e}") from e
-        if "format" not in arrays or str(arrays["format"]) != FORMAT:
-            raise ValueError(f"{path!r} is not an ebm_nb BernoulliRBM file")
-        if int(arrays.get("version", -1)) != FORMAT_VERSION:
-            raise ValueError(f"{path!r} has format version {arrays.get('version')}; this ebm_nb reads version {FORMAT_VERSION}")
-        digest = str(arrays.pop("digest", ""))
-        if digest != _digest(arrays): raise ValueError(f"{path!r} failed its integrity check: the file was modified or corrupted")
-        m = cls(**json.loads(str(arrays["params"])))
-        W = arrays["components_"]; n_h, n_v = W.shape
-        ok = (arrays["intercept_hidden_"].shape == (n_h,) and arrays["intercept_visible_"].shape == (n_v,)
-              and arrays["h_samples_"].ndim == 2 and arrays["h_samples_"].shape[1] == n_h
-              and arrays["rng_state"].shape == (4,) and arrays["rng_state"].dtype == np.uint64)
-        if not ok: raise ValueError(f"{path!r} holds arrays of inconsistent shapes")
-        m.components_ = np.ascontiguousarray(W, dtype=np.float64)
-        m.intercept_hidden_ = arrays["intercept_hidden_"].astype(np.float64)
-        m.intercept_visible_ = arrays["intercept_visible_"].astype(np.float64)
-        m.h_samples_ = np.ascontiguousarray(arrays["h_samples_"], dtype=np.float64)
-        m.base_visible_bias_ = arrays["base_visible_bias_"].astype(np.float64)
-        m._rng_state = arrays["rng_state"].copy()
-        m._velocity = (np.ascontiguousarray(arrays["velocity_W"]), arrays["velocity_h"].copy(), arrays["velocity_v"].copy())
-        m._marginal_counts = arrays["marginal_counts"].copy(); m._n_seen = float(arrays["n_seen"])
-        m.n_features_in_ = n_v; m._n_features_out = n_h
-        return m
-
+    # --- scikit-learn tags and repr (kept in the class: `super()` needs it) -------------------------------------------
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -635,6 +342,326 @@ class BernoulliRBM(EnergyModel, ClassNamePrefixFeaturesOutMixin, TransformerMixi
         return tags
 
     __repr__ = BaseEstimator.__repr__
+
+# %% ../nbs/13_rbm.ipynb #4cac65cd
+@patch
+def _validate_hyper(self:BernoulliRBM):
+    "Check the constructor parameters (ValueError/TypeError naming the parameter)."
+    check_int(self.n_components, 'n_components', minimum=1)
+    check_real(self.learning_rate, 'learning_rate', minimum=0.0, strict_min=True)
+    check_int(self.batch_size, 'batch_size', minimum=1)
+    check_int(self.n_iter, 'n_iter', minimum=0)
+    if self.method not in ("pcd", "cd"): raise ValueError(f"`method` must be 'pcd' or 'cd', got {self.method!r}")
+    check_int(self.k, 'k', minimum=1)
+    m = check_real(self.momentum, 'momentum', minimum=0.0)
+    if m >= 1: raise ValueError(f"`momentum` must be < 1, got {m}")
+    check_real(self.weight_decay, 'weight_decay', minimum=0.0)
+    if self.n_chains is not None: check_int(self.n_chains, 'n_chains', minimum=1)
+    rs = self.random_state
+    if not (rs is None or isinstance(rs, np.random.RandomState) or (isinstance(rs, Integral) and not isinstance(rs, bool))):
+        raise TypeError(f"`random_state` must be None, an int or a numpy RandomState, got {type(rs).__name__}")
+    if isinstance(rs, Integral) and not 0 <= rs < 2 ** 32: raise ValueError(f"`random_state` must lie in [0, 2**32), got {rs}")
+
+@patch
+def _validate_X(self:BernoulliRBM, X, reset:bool, binary:bool=False, name:str="X"):
+    "X as a C-contiguous float64 (n, n_features) array in [0, 1] (0/1 when `binary`); sets n_features_in_ on reset."
+    import scipy.sparse as sp
+    from sklearn.utils.validation import validate_data
+    if not reset: self._check_fitted()
+    try: X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=reset)
+    except (TypeError, ValueError) as e:  # scikit-learn's messages, prefixed with the argument's name
+        raise (TypeError if isinstance(e, TypeError) else ValueError)(f"`{name}`: {e}") from e
+    if sp.issparse(X): X = X.toarray()
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if self._unit_interval and X.size and X.min() < 0.0:
+        raise ValueError(f"Negative values in data passed to {type(self).__name__}: `{name}` must hold values in "
+                         f"[0, 1] (probabilities or binary pixels), got a minimum of {X.min():g}")
+    if self._unit_interval and X.size and X.max() > 1.0:
+        raise ValueError(f"`{name}` must hold values in [0, 1] (probabilities or binary pixels), got values in "
+                         f"[{X.min():g}, {X.max():g}]; scale it first, e.g. with MinMaxScaler")
+    if binary and not np.all((X == 0.0) | (X == 1.0)):
+        raise ValueError(f"`{name}` must be binary (0/1) for a log-likelihood; binarise it (e.g. X > 0.5) or use "
+                         "free_energy for real values in [0, 1]")
+    return X
+
+# %% ../nbs/13_rbm.ipynb #ff58d2d3
+@patch
+def _init_state(self:BernoulliRBM, X, rs):
+    "Fresh parameters (scikit-learn's: N(0, 0.01²) weights, zero biases), chains, velocities and stream."
+    n_h, n_v = int(self.n_components), X.shape[1]
+    if 4 * n_h * n_v * 8 > 2 ** 33:   # weights, their velocity and two gradient buffers
+        raise ValueError(f"`n_components`={n_h} with {n_v} features needs about {4 * n_h * n_v * 8 / 2**30:.0f} GiB "
+                         "for the weights and their buffers (more than 8 GiB): lower `n_components`")
+    self.components_ = np.ascontiguousarray(rs.normal(0, 0.01, (n_h, n_v)))
+    self._n_features_out = n_h
+    self.intercept_hidden_ = np.zeros(n_h); self.intercept_visible_ = np.zeros(n_v)
+    self.h_samples_ = np.zeros((int(self.n_chains or self.batch_size), n_h))
+    self._velocity = (np.zeros((n_h, n_v)), np.zeros(n_h), np.zeros(n_v))
+    self._rng_state = rng_states(as_seed_sequence(rs), 1)[0].copy()
+    self._marginal_counts = np.zeros(n_v); self._n_seen = 0.0
+
+@patch
+def _update_marginals(self:BernoulliRBM, X):
+    "Running visible marginals → the AIS base-rate model's biases (smoothed logits)."
+    self._marginal_counts = self._marginal_counts + X.sum(axis=0); self._n_seen += X.shape[0]
+    p = (self._marginal_counts + 0.5) / (self._n_seen + 1.0)
+    self.base_visible_bias_ = np.log(p) - np.log1p(-p)
+
+@patch
+def _run(self:BernoulliRBM, X, starts):
+    W, bh, bv = self._params()
+    dW, dbh, dbv = self._velocity
+    n_rows = max(int(np.diff(starts).max()) if starts.size > 1 else 1, self.h_samples_.shape[0])
+    n_h, n_v = W.shape
+    Hpos = np.empty((n_rows, n_h)); Hneg = np.empty((n_rows, n_h)); Vneg = np.empty((n_rows, n_v))
+    G = np.empty((n_h, n_v)); G2 = np.empty((n_h, n_v))
+    _rbm_epoch(X, starts, W, bh, bv, dW, dbh, dbv, self.h_samples_, self._rng_state, float(self.learning_rate),
+               int(self.k), self.method == "pcd", float(self.momentum), float(self.weight_decay), Hpos, Vneg, Hneg, G, G2)
+    if not (np.isfinite(W).all() and np.isfinite(bh).all() and np.isfinite(bv).all()):
+        raise FloatingPointError("the weights diverged to non-finite values: lower `learning_rate` (or `momentum`)")
+
+# %% ../nbs/13_rbm.ipynb #c219e74d
+@patch
+def fit(self:BernoulliRBM, X, # training data (n_samples, n_features), values in [0, 1]; sparse accepted (densified)
+        y=None, # ignored
+       ):
+    "Fit the model to X: `n_iter` passes of minibatch PCD-k or CD-k, each pass one kernel call. Returns self."
+    from sklearn.utils import check_random_state
+    self._validate_hyper()
+    X = self._validate_X(X, reset=True)
+    self._init_state(X, check_random_state(self.random_state))
+    self._update_marginals(X)
+    starts = _minibatch_starts(X.shape[0], int(self.batch_size))
+    for it in range(1, int(self.n_iter) + 1):
+        t0 = time.perf_counter()
+        self._run(X, starts)
+        if self.verbose:
+            msg = f"[{type(self).__name__}] Iteration {it}, time = {time.perf_counter() - t0:.3f}s"
+            if min(self.components_.shape) <= 20 and np.all((X == 0) | (X == 1)):
+                msg += f", log-likelihood = {self.score_samples(X).mean():.3f}"
+            print(msg)
+    return self
+
+@patch
+def partial_fit(self:BernoulliRBM, X, # one minibatch (n_samples, n_features), values in [0, 1]
+                y=None, # ignored
+               ):
+    "One update with X as a single minibatch (as scikit-learn); initialises the model on the first call. Returns self."
+    from sklearn.utils import check_random_state
+    first = not hasattr(self, "components_")
+    if first: self._validate_hyper()
+    X = self._validate_X(X, reset=first)
+    if first:
+        self.random_state_ = check_random_state(self.random_state)
+        self._init_state(X, self.random_state_)
+    self._update_marginals(X)
+    self._run(X, np.array([0, X.shape[0]], dtype=np.int64))
+    return self
+
+@patch
+def fit_epoch(self:BernoulliRBM, X, # training data (n_samples, n_features), values in [0, 1]
+              y=None, # ignored
+             ):
+    "One more pass over X in minibatches, continuing from the current state (initialises on the first call). Returns self."
+    from sklearn.utils import check_random_state
+    first = not hasattr(self, "components_")
+    if first: self._validate_hyper()
+    X = self._validate_X(X, reset=first)
+    if first: self._init_state(X, check_random_state(self.random_state))
+    self._update_marginals(X)
+    self._run(X, _minibatch_starts(X.shape[0], int(self.batch_size)))
+    return self
+
+# %% ../nbs/13_rbm.ipynb #76ebae8f
+@patch
+def transform(self:BernoulliRBM, X, # data (n_samples, n_features), values in [0, 1]
+             ) -> np.ndarray: # P(h = 1 | v), shape (n_samples, n_components)
+    "The hidden units' activation probabilities P(h=1|v=X)."
+    X = self._validate_X(X, reset=False)
+    W, bh, _ = self._params()
+    out = np.empty((X.shape[0], W.shape[0]))
+    _affine(X, W, bh, out); _sigmoid_inplace(out)
+    return out
+
+@patch
+def gibbs(self:BernoulliRBM, v, # visible states (n_samples, n_features), values in [0, 1]
+         ) -> np.ndarray: # the visible 0/1 states after one step v → h → v (float64)
+    "One block-Gibbs step from v, with the model's own random stream (continues from fitting)."
+    v = self._validate_X(v, reset=False, name="v")
+    W, bh, bv = self._params()
+    H = np.empty((v.shape[0], W.shape[0])); V = np.empty_like(v)
+    _affine(v, W, bh, H); _sigmoid_inplace(H); _bernoulli_inplace(H, self._rng_state)
+    _affine_t(H, W, bv, V); _sigmoid_inplace(V); _bernoulli_inplace(V, self._rng_state)
+    return V
+
+@patch
+def free_energy(self:BernoulliRBM, v, # visible states (n_samples, n_features), values in [0, 1]
+               ) -> np.ndarray: # F(v) = -v·b_v - Σ_j softplus(b_h + W v)_j, shape (n_samples,)
+    "The free energy F(v) = -log Σ_h e^{-E(v, h)} (scikit-learn's `_free_energy`)."
+    v = self._validate_X(v, reset=False, name="v")
+    return self._energy_batch(v)
+
+@patch
+def _energy_batch(self:BernoulliRBM, X):
+    W, bh, bv = self._params()
+    out = np.empty(X.shape[0]); A = np.empty((X.shape[0], W.shape[0]))
+    _free_energy_rows(X, W, bh, bv, A, out)
+    return out
+
+# %% ../nbs/13_rbm.ipynb #1f4777a4
+@patch
+def _own_log_partition_methods(self:BernoulliRBM):
+    return {"exact": self._log_z_exact, "ais": self._log_z_ais}
+
+@patch
+def _log_z_exact(self:BernoulliRBM, max_states:int=2**24) -> LogZ:
+    self._check_fitted()
+    return LogZ(rbm_log_partition_exact(*self._params(), max_states=max_states), 0.0, "exact")
+
+@patch
+def _log_z_ais(self:BernoulliRBM, n_runs:int=100, n_steps:int=10000, schedule=None, seed=None) -> LogZ:
+    self._check_fitted()
+    return rbm_log_partition_ais(*self._params(), self.base_visible_bias_, n_runs=n_runs, n_steps=n_steps,
+                                 schedule=schedule, seed=seed)
+
+@patch
+def _params_key(self:BernoulliRBM):
+    self._check_fitted()
+    return tuple(a.tobytes() for a in self._params())
+
+@patch
+def score_samples(self:BernoulliRBM, X, # binary data (n_samples, n_features)
+                 ) -> np.ndarray: # log P(v) of each row
+    """The true log-likelihood log P(v) = -F(v) - log Z of each binary sample (not scikit-learn's pseudo-likelihood).
+    log Z is exact when the smaller layer has ≤ 24 units; otherwise AIS (100 runs, 10⁴ steps, seed 0), whose
+    E[log Ẑ] ≤ log Z makes the result optimistic. log Z is cached for the current parameters."""
+    X = self._validate_X(X, reset=False, binary=True)
+    key = self._params_key()
+    cached = getattr(self, '_logz_cache', None)
+    if cached is None or cached[0] != key:
+        method = "exact" if min(self.components_.shape) <= 24 else "ais"
+        lz = self.log_partition(method) if method == "exact" else self.log_partition("ais", seed=0)
+        self._logz_cache = (key, lz.log_z)
+    return -self._energy_batch(X) - self._logz_cache[1]
+
+@patch
+def score(self:BernoulliRBM, X, # binary data (n_samples, n_features)
+          y=None, # ignored
+         ) -> float: # mean log P(v)
+    "The mean true log-likelihood of X (higher is better; usable by GridSearchCV)."
+    return float(np.mean(self.score_samples(X)))
+
+# %% ../nbs/13_rbm.ipynb #74b67527
+@patch
+def sample(self:BernoulliRBM, n_draws:int, # draws kept per chain
+           n_chains:int=4, # independent block-Gibbs chains, in parallel
+           method:str|None=None, # only "gibbs" (block Gibbs v → h → v)
+           seed=None, # int, SeedSequence, Generator or None
+           warmup:int|None=None, # sweeps discarded first (default 1000)
+           thin:int=1, # sweeps per kept draw
+           init=None, # initial visible states (n_features,) or (n_chains, n_features); default uniform random
+           step_size=None, # not used (no step size in Gibbs sampling)
+          ) -> Samples: # draws (n_chains, n_draws, n_features) of 0/1 visible states
+    "Visible samples from the model by block-Gibbs chains, one random stream per chain."
+    self._check_fitted()
+    if method not in (None, "gibbs"): raise ValueError(f"`method` must be 'gibbs' for BernoulliRBM, got {method!r}")
+    n_draws = check_int(n_draws, 'n_draws', minimum=1); n_chains = check_int(n_chains, 'n_chains', minimum=1)
+    warmup = 1000 if warmup is None else check_int(warmup, 'warmup', minimum=0)
+    thin = check_int(thin, 'thin', minimum=1)
+    W, bh, bv = self._params()
+    if n_chains * n_draws * W.shape[1] * 8 > 2 ** 31:
+        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {W.shape[1]} units needs "
+                         f"{n_chains * n_draws * W.shape[1] * 8 / 2**30:.1f} GiB (more than 2): lower `n_draws` or `n_chains`")
+    states = rng_states(seed, n_chains + 1)
+    if init is None:
+        V0 = np.empty((n_chains, W.shape[1]))
+        from ebm_nb.kernels import _fill_uniform
+        _fill_uniform(states[-1:], V0.reshape(1, -1))
+        V0 = np.ascontiguousarray((V0 < 0.5).astype(np.float64))
+    else:
+        V0 = check_array(init, 'init')
+        if V0.ndim == 1: V0 = np.repeat(V0[None], n_chains, axis=0)
+        if V0.shape != (n_chains, W.shape[1]):
+            raise ValueError(f"`init` must have shape ({W.shape[1]},) or ({n_chains}, {W.shape[1]}), got {V0.shape}")
+        if not np.all((V0 == 0) | (V0 == 1)): raise ValueError("`init` must hold 0/1 values")
+        V0 = np.ascontiguousarray(V0)
+    draws = np.empty((n_chains, n_draws, W.shape[1]))
+    _rbm_gibbs_chains(V0, W, bh, bv, states[:n_chains], warmup, thin, draws)
+    return Samples(draws, np.ones(n_chains), np.full(n_chains, np.nan), "gibbs", warmup, thin, self.event_shape)
+
+# %% ../nbs/13_rbm.ipynb #1a0904a9
+@patch
+def get_theta(self:BernoulliRBM) -> np.ndarray:
+    self._check_fitted()
+    return np.concatenate([a.ravel() for a in self._params()])
+
+@patch
+def set_theta(self:BernoulliRBM, theta) -> None:
+    self._check_fitted()
+    n_h, n_v = self.components_.shape
+    theta = self._check_theta(theta, n_h * n_v + n_h + n_v)
+    self.components_ = theta[:n_h * n_v].reshape(n_h, n_v).copy()
+    self.intercept_hidden_ = theta[n_h * n_v:n_h * n_v + n_h].copy(); self.intercept_visible_ = theta[n_h * n_v + n_h:].copy()
+
+@patch
+def grad_theta(self:BernoulliRBM, x) -> np.ndarray:
+    "∂F/∂θ of each binary configuration: (-P(h|v) vᵀ, -P(h|v), -v), flattened like `get_theta()`."
+    X, batch = self._check_x(x)
+    P = self.transform(X)
+    G = np.concatenate([-(P[:, :, None] * X[:, None, :]).reshape(X.shape[0], -1), -P, -X], axis=1)
+    return G.reshape(batch + (G.shape[1],))
+
+# %% ../nbs/13_rbm.ipynb #ec4c29eb
+@patch
+def save(self:BernoulliRBM, path, # destination .npz file (replaced atomically)
+        ) -> None:
+    "Save the fitted model (parameters, chains, stream, base-rate model and constructor parameters) to an npz file."
+    self._check_fitted()
+    params = self.get_params()
+    rs = params["random_state"]
+    if not (rs is None or isinstance(rs, (int, np.integer))): params["random_state"] = None
+    arrays = dict(components_=self.components_, intercept_hidden_=self.intercept_hidden_,
+                  intercept_visible_=self.intercept_visible_, h_samples_=self.h_samples_,
+                  base_visible_bias_=self.base_visible_bias_, rng_state=self._rng_state,
+                  velocity_W=self._velocity[0], velocity_h=self._velocity[1], velocity_v=self._velocity[2],
+                  marginal_counts=self._marginal_counts, n_seen=np.array(self._n_seen),
+                  params=np.array(json.dumps({k: (int(v) if isinstance(v, np.integer) else v) for k, v in params.items()},
+                                             sort_keys=True)),
+                  format=np.array(FORMAT), version=np.array(FORMAT_VERSION))
+    arrays["digest"] = np.array(_digest(arrays))
+    _atomic_savez(path, arrays)
+
+@patch(cls_method=True)
+def load(cls:BernoulliRBM, path, # an npz file written by `save`
+        ) -> "BernoulliRBM":
+    "Load a model written by `save`; a ValueError for a foreign, tampered, truncated or newer-version file."
+    path = _check_path(path)
+    try:
+        with np.load(path, allow_pickle=False) as f: arrays = {k: f[k] for k in f.files}
+    except Exception as e:  # OSError, ValueError (pickled data refused), EOFError (empty), zipfile.BadZipFile (truncated), …
+        raise ValueError(f"{path!r} is not a readable npz file: {e}") from e
+    if "format" not in arrays or str(arrays["format"]) != FORMAT:
+        raise ValueError(f"{path!r} is not an ebm_nb BernoulliRBM file")
+    if int(arrays.get("version", -1)) != FORMAT_VERSION:
+        raise ValueError(f"{path!r} has format version {arrays.get('version')}; this ebm_nb reads version {FORMAT_VERSION}")
+    digest = str(arrays.pop("digest", ""))
+    if digest != _digest(arrays): raise ValueError(f"{path!r} failed its integrity check: the file was modified or corrupted")
+    m = cls(**json.loads(str(arrays["params"])))
+    W = arrays["components_"]; n_h, n_v = W.shape
+    ok = (arrays["intercept_hidden_"].shape == (n_h,) and arrays["intercept_visible_"].shape == (n_v,)
+          and arrays["h_samples_"].ndim == 2 and arrays["h_samples_"].shape[1] == n_h
+          and arrays["rng_state"].shape == (4,) and arrays["rng_state"].dtype == np.uint64)
+    if not ok: raise ValueError(f"{path!r} holds arrays of inconsistent shapes")
+    m.components_ = np.ascontiguousarray(W, dtype=np.float64)
+    m.intercept_hidden_ = arrays["intercept_hidden_"].astype(np.float64)
+    m.intercept_visible_ = arrays["intercept_visible_"].astype(np.float64)
+    m.h_samples_ = np.ascontiguousarray(arrays["h_samples_"], dtype=np.float64)
+    m.base_visible_bias_ = arrays["base_visible_bias_"].astype(np.float64)
+    m._rng_state = arrays["rng_state"].copy()
+    m._velocity = (np.ascontiguousarray(arrays["velocity_W"]), arrays["velocity_h"].copy(), arrays["velocity_v"].copy())
+    m._marginal_counts = arrays["marginal_counts"].copy(); m._n_seen = float(arrays["n_seen"])
+    m.n_features_in_ = n_v; m._n_features_out = n_h
+    return m
 
 # %% ../nbs/13_rbm.ipynb #203df2cd
 def load_binary_digits(seed:int=0, # shuffles the 1797 images before the split
