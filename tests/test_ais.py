@@ -119,3 +119,16 @@ def test_ising_16_critical_within_three_standard_errors():
     m = eb.Ising(16, eb.BETA_C)
     r = m.log_partition(method="ais", n_steps=10000, seed=0)
     assert within(r, m.log_partition().log_z, k=3.0)
+
+
+def test_sampler_is_the_name_transition_the_deprecated_alias():
+    "`sampler=` names AIS's inner kernel (as in `fit`); the old `transition=` still works, warns, and gives the same numbers."
+    g = eb.Gaussian(mu=[0.5, -0.5], cov=[[1.0, 0.3], [0.3, 2.0]])
+    new = g.log_partition(method="ais", n_runs=6, n_steps=40, seed=2, sampler="hmc")
+    with pytest.warns(DeprecationWarning, match="`transition` is deprecated"):
+        old = g.log_partition(method="ais", n_runs=6, n_steps=40, seed=2, transition="hmc")
+    assert new == old
+    with pytest.raises(ValueError, match="not both"):
+        g.log_partition(method="ais", n_runs=6, n_steps=40, sampler="hmc", transition="metropolis")
+    with pytest.raises(ValueError, match="`sampler`"):
+        g.log_partition(method="ais", sampler="gibbs")
