@@ -1,4 +1,4 @@
-"""Post §5, finished: Metropolis–Hastings, Gibbs, Langevin (ULA and MALA) and Hamiltonian Monte Carlo — many chains in parallel, each checked against an exact distribution.
+"""Post §5, finished: the chain driver that runs the transition kernels — Metropolis–Hastings, Gibbs, Langevin (ULA and MALA) and Hamiltonian Monte Carlo — many chains in parallel, with warm-up adaptation, each checked against an exact distribution.
 
 Docs: https://ebm-nb.github.io/ebm_nb/mcmc.html.md"""
 
