@@ -95,13 +95,14 @@ def _continuous_increment(fn, params, beta, b0, b1, u, shift, L, whiten, xb):
     return (-db * (be - 0.5 * uu) if db > 0.0 else 0.0), be, 0.5 * uu
 
 # %% ../nbs/11_ais.ipynb #43d00444
-@njit
+@njit(inline='always')
 def _anneal_run(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, st):
     """One annealing run on a float state: a draw from the base, then for k = 1 … K the weight increment
     log f_k(x) - log f_{k-1}(x) and `n_sweeps` transitions that leave f_k invariant. Returns the run's log weight."""
     K = path.shape[0] - 1
     whiten = shift.shape[0] > 0
-    x = np.empty(d); g = np.empty(d); w = np.empty((5, d)); a = np.empty(W.shape[0]); hid = np.empty(W.shape[0])
+    x = np.empty(d); g = np.empty(d); a = np.empty(W.shape[0]); hid = np.empty(W.shape[0])
+    xn = np.empty(d); gn = np.empty(d); p = np.empty(d); xb = np.empty(d); gx = np.empty(d)   # scratch (no views in the loop)
     _anneal_init(family, lo, hi, base, st, x)
     e = fn(x, params) if family == _AIS_SITE else 0.0
     lw = 0.0
@@ -110,29 +111,46 @@ def _anneal_run(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, bas
         if family == _AIS_SITE: lw -= (b1 - b0) * beta * e
         elif family == _AIS_RBM: lw += _rbm_increment(W, bh, bv, base, b0, b1, x, a)
         else:
-            inc, be, half_uu = _continuous_increment(fn, params, beta, b0, b1, x, shift, L, whiten, w[3])
+            inc, be, half_uu = _continuous_increment(fn, params, beta, b0, b1, x, shift, L, whiten, xb)
             lw += inc
             e = (1.0 - b1) * half_uu + (b1 * be if b1 > 0.0 else 0.0)          # U_b1(u), from the same energy
-            if family == _AIS_HMC: _grad_energy_u(grad, params, beta, b1, x, shift, L, whiten, w[3], w[4], g)
+            if family == _AIS_HMC: _grad_energy_u(grad, params, beta, b1, x, shift, L, whiten, xb, gx, g)
         if k == K: break
         for t in range(n_sweeps):
             if family == _AIS_SITE: e, _ = _site_sweep(fn, params, beta * b1, lo, hi, True, x, e, st)
             elif family == _AIS_RBM:
                 if t > 0: _rbm_hidden_input(W, bh, x, a)
-                _rbm_gibbs_step(W, bv, base, b1, a, x, hid, w[0], st)
-            elif family == _AIS_RWM: e, _ = _rwm_step(fn, params, beta, b1, shift, L, whiten, x, e, h, st, w[0], w[3])
-            else: e, _ = _hmc_step(fn, grad, params, beta, b1, shift, L, whiten, x, e, g, h, n_leapfrog, st, w[0], w[1], w[2], w[3], w[4])
+                _rbm_gibbs_step(W, bv, base, b1, a, x, hid, xn, st)
+            elif family == _AIS_RWM: e, _ = _rwm_step(fn, params, beta, b1, shift, L, whiten, x, e, h, st, xn, xb)
+            else: e, _ = _hmc_step(fn, grad, params, beta, b1, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)
     return lw
 
-@typed_njit(types.void(types.int64, _EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64[::1],
-                       types.float64[:, ::1], types.float64, types.float64, types.float64[:, ::1], types.float64[::1],
-                       types.float64[::1], types.float64[::1], types.float64[::1], types.int64, types.float64, types.int64,
-                       types.int64, types.uint64[:, ::1], types.float64[::1]), parallel=True)
-def _anneal(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states, logw):
-    "The annealing driver: independent runs in parallel, one stream each; their log weights into `logw`."
-    for r in prange(states.shape[0]):
-        logw[r] = _anneal_run(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h,
-                              n_leapfrog, d, states[r])
+_ANNEAL_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64[::1], types.float64[:, ::1],
+                         types.float64, types.float64, types.float64[:, ::1], types.float64[::1], types.float64[::1],
+                         types.float64[::1], types.float64[::1], types.int64, types.float64, types.int64, types.int64,
+                         types.uint64[:, ::1], types.float64[::1])
+
+@typed_njit(_ANNEAL_SIG, parallel=True)
+def _anneal_rwm(fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states, logw):
+    for r in prange(states.shape[0]): logw[r] = _anneal_run(_AIS_RWM, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states[r])
+
+@typed_njit(_ANNEAL_SIG, parallel=True)
+def _anneal_hmc(fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states, logw):
+    for r in prange(states.shape[0]): logw[r] = _anneal_run(_AIS_HMC, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states[r])
+
+@typed_njit(_ANNEAL_SIG, parallel=True)
+def _anneal_site(fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states, logw):
+    for r in prange(states.shape[0]): logw[r] = _anneal_run(_AIS_SITE, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states[r])
+
+@typed_njit(_ANNEAL_SIG, parallel=True)
+def _anneal_rbm(fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states, logw):
+    for r in prange(states.shape[0]): logw[r] = _anneal_run(_AIS_RBM, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, base, path, n_sweeps, h, n_leapfrog, d, states[r])
+
+_ANNEALERS = {_AIS_RWM: _anneal_rwm, _AIS_HMC: _anneal_hmc, _AIS_SITE: _anneal_site, _AIS_RBM: _anneal_rbm}
+
+def _anneal(family, *args):
+    "The annealing driver: independent runs in parallel, one stream each, log weights into `logw` — the compiled entry of `family` (as the chain driver's, one per family: only the family in use is compiled)."
+    _ANNEALERS[family](*args)
 
 # %% ../nbs/11_ais.ipynb #929720fe
 @njit

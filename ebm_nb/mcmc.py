@@ -73,14 +73,14 @@ def _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx):
     if code != _RWM: _grad_energy_u(grad, params, beta, 1.0, x, shift, L, whiten, xb, gx, g)
     return e
 
-@njit
-def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, w):
-    "One transition of kernel `code` from the chain state (x, e, g) with step h; w holds scratch rows. Returns (e, α)."
-    if code == _RWM: return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, w[0], w[3])
+@njit(inline='always')
+def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One transition of kernel `code` from the chain state (x, e, g) with step h; xn … gx are scratch. Returns (e, α)."
+    if code == _RWM: return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, xn, xb)
     if code == _MALA or code == _ULA:
-        return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, code == _MALA, w[0], w[1], w[3], w[4])
+        return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, code == _MALA, xn, gn, xb, gx)
     if code == _HMC:
-        return _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, n_leapfrog, st, w[0], w[1], w[2], w[3], w[4])
+        return _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)
     e, changed = _site_sweep(fn, params, beta, lo, hi, code == _SITE_GIBBS, x, e, st)
     return e, float(changed)            # a sweep's "α": the number of units it changed
 
@@ -98,33 +98,60 @@ def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
         return k + 1
     return k
 
-@njit
+@njit(inline='always')
 def _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, c,
            shift, L, whiten, n_leapfrog):
     "All transitions of chain c: warm-up (adapting the step if `adapt`), then n_draws·thin, keeping every thin-th; its acceptance."
     d = x0.shape[1]
-    x = x0[c].copy(); g = np.empty(d); w = np.empty((5, d)); da = np.empty(4)
-    e = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, w[3], w[4])
+    x = x0[c].copy(); g = np.empty(d); da = np.empty(4)
+    xn = np.empty(d); gn = np.empty(d); p = np.empty(d); xb = np.empty(d); gx = np.empty(d)   # scratch (no views in the loop)
+    e = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx)
     h = step[c]
     if adapt: _da_init(da, h)
     a_sum = 0.0; k = 0
     for it in range(n_warmup + n_draws * thin):
-        e, alpha = _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, w)
+        e, alpha = _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx)
         h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-        k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, w[3])
+        k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
     step[c] = h
     return a_sum / (n_draws * thin * (d if code >= _SITE_METROPOLIS else 1))
 
-@typed_njit(types.void(types.int64, _EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64, types.float64,
-                       types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
-                       types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1],
-                       types.float64[::1], types.float64[:, ::1], types.boolean, types.int64), parallel=True)
-def _drive(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc,
-           shift, L, whiten, n_leapfrog):
-    "The chain driver: every chain of x0 in parallel, each with its own stream states[c]; draws into out, acceptance into acc."
-    for c in prange(x0.shape[0]):
-        acc[c] = _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt,
-                        states[c], out, c, shift, L, whiten, n_leapfrog)
+_DRIVE_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64, types.float64,
+                        types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
+                        types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1],
+                        types.float64[::1], types.float64[:, ::1], types.boolean, types.int64)
+
+# %% ../nbs/04_mcmc.ipynb #aee4c224
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_rwm(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
+    for c in prange(x0.shape[0]): acc[c] = _chain(_RWM, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_mala(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
+    for c in prange(x0.shape[0]): acc[c] = _chain(_MALA, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_ula(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
+    for c in prange(x0.shape[0]): acc[c] = _chain(_ULA, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_hmc(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
+    for c in prange(x0.shape[0]): acc[c] = _chain(_HMC, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_site_metropolis(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
+    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_METROPOLIS, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_site_gibbs(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
+    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_GIBBS, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+
+_DRIVERS = {_RWM: _drive_rwm, _MALA: _drive_mala, _ULA: _drive_ula, _HMC: _drive_hmc,
+            _SITE_METROPOLIS: _drive_site_metropolis, _SITE_GIBBS: _drive_site_gibbs}
+
+def _drive(code, *args):
+    "The chain driver: the compiled entry of kernel `code` (arguments as `_chain`'s, without the code and the chain index)."
+    _DRIVERS[code](*args)
 
 # %% ../nbs/04_mcmc.ipynb #29a281b3
 CONTINUOUS_METHODS = ("metropolis", "mala", "langevin", "hmc")

@@ -17,7 +17,7 @@ from .kernels import njit, _next_double, _next_normal, _next_below, _counter_has
 __all__ = []
 
 # %% ../nbs/04a_transitions.ipynb #4b61811e
-@njit
+@njit(inline='always')
 def _point(u, shift, L, whiten, buf):
     "The target's point x = shift + L u (L lower triangular) in `buf`; u itself when not whitening."
     if not whiten: return u
@@ -27,7 +27,7 @@ def _point(u, shift, L, whiten, buf):
         buf[i] = s
     return buf
 
-@njit
+@njit(inline='always')
 def _grad_u(grad, params, u, shift, L, whiten, xb, gx, g):
     "g = ∇_u E(shift + L u) = Lᵀ ∇E(x) (just ∇E(u) when not whitening)."
     if not whiten:
@@ -39,7 +39,7 @@ def _grad_u(grad, params, u, shift, L, whiten, xb, gx, g):
         for i in range(k, u.shape[0]): s += L[i, k] * gx[i]
         g[k] = s
 
-@njit
+@njit(inline='always')
 def _energy_u(fn, params, beta, bk, u, shift, L, whiten, xb):
     "U(u) = bk·βE(x) + (1 - bk)|u|²/2 at x = shift + L u; bk = 1 is the model itself, βE(x), NaN included."
     be = beta * fn(_point(u, shift, L, whiten, xb), params)
@@ -49,7 +49,7 @@ def _energy_u(fn, params, beta, bk, u, shift, L, whiten, xb):
     for j in range(u.shape[0]): uu += u[j] * u[j]
     return (1.0 - bk) * 0.5 * uu + (bk * be if bk > 0.0 else 0.0)
 
-@njit
+@njit(inline='always')
 def _grad_energy_u(grad, params, beta, bk, u, shift, L, whiten, xb, gx, g):
     "g = ∇U(u) = bk·β·Lᵀ∇E(x) + (1 - bk) u."
     _grad_u(grad, params, u, shift, L, whiten, xb, gx, g)
@@ -59,7 +59,7 @@ def _grad_energy_u(grad, params, beta, bk, u, shift, L, whiten, xb, gx, g):
         for j in range(u.shape[0]): g[j] = bk * beta * g[j] + (1.0 - bk) * u[j]
 
 # %% ../nbs/04a_transitions.ipynb #7782a05f
-@njit
+@njit(inline='always')
 def _rwm_step(fn, params, beta, bk, shift, L, whiten, x, e, h, st, xn, xb):
     "Random-walk Metropolis: x' = x + hξ, accepted with min{1, e^{U(x) - U(x')}}. Updates x in place; returns (U(x), α)."
     for j in range(x.shape[0]): xn[j] = x[j] + h * _next_normal(st)
@@ -72,7 +72,7 @@ def _rwm_step(fn, params, beta, bk, shift, L, whiten, x, e, h, st, xn, xb):
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #a0bd9f78
-@njit
+@njit(inline='always')
 def _langevin_move(x, g, h, st, xn):
     "xn = x - h²/2 g + h ξ; returns |ξ|² (the forward proposal's log density is -|ξ|²/2 + const)."
     s = 0.0
@@ -82,7 +82,7 @@ def _langevin_move(x, g, h, st, xn):
         s += z * z
     return s
 
-@njit
+@njit(inline='always')
 def _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st, metropolize, xn, gn, xb, gx):
     "MALA (metropolize) or ULA: one Langevin move of the chain (x, U(x) = e, ∇U(x) = g), all updated in place; returns (e, α)."
     z2 = _langevin_move(x, g, h, st, xn)
@@ -105,7 +105,7 @@ def _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st,
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #6e451a20
-@njit
+@njit(inline='always')
 def _hmc_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx):
     "HMC, unit mass: `n_leapfrog` leapfrog steps of a step jittered in [0.9h, 1.1h], then a Metropolis test on ΔH; returns (e, α)."
     d = x.shape[0]
@@ -138,7 +138,7 @@ def _hmc_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, n_leapfr
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #9494de16
-@njit
+@njit(inline='always')
 def _site_sweep(fn, params, beta, lo, hi, heat_bath, x, e, st):
     "One sweep of single-site Metropolis flips or heat-bath updates of x ∈ {lo, hi}^d (in place); returns (E(x), units changed)."
     changed = 0
