@@ -623,6 +623,14 @@ def _increasing_or_refuse(s, name):
     raise ValueError(f"strictly increasing: a pass for `{name}`")
 
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _chain_driver_compiled():
+    "Compile (or load from the cache) every entry of the chain driver before the timed calls: the deadlines time the calls, not numba."
+    for m in ("metropolis", "mala", "hmc"): eb.sample(G2, 2, method=m, seed=0, warmup=2)
+    eb.sample(G1, 2, method="langevin", step_size=0.1, seed=0, warmup=2)
+    for m in ("metropolis", "gibbs"): eb.sample(BM, 2, method=m, seed=0, warmup=2)
+
 @pytest.mark.parametrize("name,call,names,exc,seconds", BAD)
 def test_bad_call(name, call, names, exc, seconds):
     refuses(call, names, exc, seconds)
