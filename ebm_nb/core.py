@@ -59,13 +59,13 @@ def register_log_partition(name:str, # method name users pass to `log_partition(
     if not callable(fn): raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
     _LOG_PARTITION_METHODS[name] = (applies, fn)
 
-_SAMPLERS = []  # the chain driver behind `EnergyModel.sample`, registered by the algorithms layer (ebm_nb.mcmc)
+_SAMPLERS = []  # one slot: the chain driver behind `EnergyModel.sample`, registered by the algorithms layer (ebm_nb.mcmc)
 
 def register_sampler(fn, # fn(model, n_draws, **kwargs) -> Samples
                     ):
     "Make `fn` the driver that `EnergyModel.sample` calls (models reach the algorithms through this registry, not an import)."
     if not callable(fn): raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
-    _SAMPLERS.append(fn)
+    _SAMPLERS[:] = [fn]
 
 class EnergyModel:
     "Base class of all models: P(x) = exp(-beta * E(x)) / Z(beta) on a continuous, binary or spin domain."
