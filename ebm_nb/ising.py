@@ -18,7 +18,7 @@ import numba
 from numba import prange, types
 from fastcore.basics import patch
 
-from .kernels import njit, check_int, check_real, check_array, as_seed_sequence, rng_states
+from .kernels import njit, check_int, check_real, check_array, as_seed_sequence, rng_states, _stream_states
 from .core import EnergyModel, LogZ, typed_njit
 from .transitions import (_fill_q, _sweep_split, _sweep_typewriter, _sweep_colour_rows, _split, _join,
                                 _bonds_mag_split, _bonds_mag_one, _wolff_cluster)
@@ -669,7 +669,7 @@ def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, st
     if method == "wolff":
         cl = np.empty(n_chains); steps = np.empty(n_chains, np.int64)
         p_add = -math.expm1(-2.0 * model.beta * model.J)
-        _wolff_kernel(S, p_add, rng_states(ss_chains, n_chains), warmup, n_draws, thin, out, bonds, mag, cl, steps)
+        _wolff_kernel(S, p_add, _stream_states(ss_chains, n_chains), warmup, n_draws, thin, out, bonds, mag, cl, steps)
         acc, cluster = np.ones(n_chains), cl
     else:
         q = np.empty(10, np.uint64)

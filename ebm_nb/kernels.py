@@ -12,6 +12,7 @@ import numbers
 from functools import partial
 
 import numpy as np
+from numpy.random.bit_generator import _coerce_to_uint32_array  # NumPy's own SeedSequence entropy assembly
 import numba
 from numba import prange
 
@@ -160,20 +161,83 @@ def as_seed_sequence(seed, # int ≥ 0, SeedSequence, numpy Generator/RandomStat
     if seed < 0: raise ValueError(f"`{name}` must be a non-negative int, got {seed}")
     return np.random.SeedSequence(int(seed))
 
-_MAX_STREAMS = 2 ** 24  # the most streams (chains, runs) one call may ask for: each is a Python-level SeedSequence child
+# %% ../nbs/00a_kernels.ipynb #c0ae3796
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43b0d7e5, 0x931e8875, 0x8b51f9dd, 0x58f38ded   # NumPy's SeedSequence constants
+_MIX_L, _MIX_R, _M32 = 0xca01f9dd, 0x4973f715, 0xFFFFFFFF
+
+@njit(inline='always')
+def _hashmix(value, h):
+    "One step of SeedSequence's hash: returns the mixed value and the next hash constant (both 32-bit)."
+    h2 = (h * _MULT_A) & _M32
+    v = ((value ^ h) * h2) & _M32
+    return v ^ (v >> 16), h2
+
+@njit(inline='always')
+def _mix(x, y):
+    r = (_MIX_L * x - _MIX_R * y) & _M32
+    return r ^ (r >> 16)
+
+@njit(inline='always')
+def _draw_word(value, h):
+    "One output word of `generate_state` from a pool word: returns it and the next hash constant."
+    h2 = (h * _MULT_B) & _M32
+    v = ((value ^ h) * h2) & _M32
+    return v ^ (v >> 16), h2
+
+@njit
+def _seed_children(words, first, out):
+    "xoshiro states of children `first, first + 1, …` of a SeedSequence whose entropy words (run entropy padded to 4, then spawn key) are `words`."
+    n_ent = words.shape[0] + 1
+    ent = np.empty(n_ent, dtype=np.int64)
+    ent[:-1] = words
+    pool = np.empty(4, dtype=np.int64)
+    for c in range(out.shape[0]):
+        ent[-1] = first + c                                     # the child's own spawn-key word
+        h = _INIT_A
+        for i in range(4): pool[i], h = _hashmix(ent[i], h)     # n_ent ≥ 5 > pool size
+        for s in range(4):
+            for d in range(4):
+                if s != d:
+                    v, h = _hashmix(pool[s], h); pool[d] = _mix(pool[d], v)
+        for s in range(4, n_ent):
+            for d in range(4):
+                v, h = _hashmix(ent[s], h); pool[d] = _mix(pool[d], v)
+        h, zero = _INIT_B, True
+        for k in range(4):                                      # 8 words, little-endian pairs → 4 uint64
+            lo, h = _draw_word(pool[(2 * k) % 4], h)
+            hi, h = _draw_word(pool[(2 * k + 1) % 4], h)
+            out[c, k] = np.uint64(lo) | (np.uint64(hi) << np.uint64(32))
+            zero = zero and out[c, k] == 0
+        if zero: out[c, 0] = np.uint64(1)                       # the all-zero state is xoshiro's one fixed point
+    return out
+
+# %% ../nbs/00a_kernels.ipynb #08655863
+_MAX_STREAMS = 2 ** 24  # the most streams (chains, runs) one call may ask for
+
+def _entropy_words(ss):
+    "The 32-bit words SeedSequence hashes for a child of `ss`, but for the child's own index (NumPy's assembly rule)."
+    run = _coerce_to_uint32_array(ss.entropy)
+    if len(run) < ss.pool_size: run = np.concatenate([run, np.zeros(ss.pool_size - len(run), dtype=np.uint32)])
+    return np.concatenate([run, _coerce_to_uint32_array(ss.spawn_key)]).astype(np.int64)
+
+def _stream_states(ss:np.random.SeedSequence, n_streams:int, first:int=0) -> np.ndarray:
+    "The xoshiro states `rng_states` makes from children `first, …, first + n_streams - 1` of `ss`, without spawning them."
+    if ss.pool_size != 4 or first + n_streams > _M32:        # outside the transcription: NumPy's own code
+        kids = np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key, pool_size=ss.pool_size, n_children_spawned=first)
+        out = np.stack([c.generate_state(4, dtype=np.uint64) for c in kids.spawn(n_streams)])
+        out[~out.any(axis=1), 0] = 1
+        return out
+    return _seed_children(_entropy_words(ss), first, np.empty((n_streams, 4), dtype=np.uint64))
 
 def rng_states(seed, # anything `as_seed_sequence` accepts
                n_streams:int, # number of independent streams (e.g. one per chain)
               ) -> np.ndarray: # uint64 array (n_streams, 4): one xoshiro256** state per row
-    "Independent xoshiro256** generator states, one row per stream, from `SeedSequence(seed).spawn(n_streams)`."
+    "Independent xoshiro256** generator states, one row per stream: those of `SeedSequence(seed).spawn(n_streams)`."
     n_streams = check_int(n_streams, 'n_streams', minimum=1, maximum=_MAX_STREAMS)
-    children = as_seed_sequence(seed).spawn(n_streams)
-    out = np.empty((n_streams, 4), dtype=np.uint64)
-    for i, c in enumerate(children):
-        s = c.generate_state(4, dtype=np.uint64)
-        if not s.any(): s[0] = 1  # the all-zero state is the one fixed point of xoshiro
-        out[i] = s
-    return out
+    ss = as_seed_sequence(seed)
+    first = ss.n_children_spawned
+    if isinstance(seed, np.random.SeedSequence): ss.spawn(n_streams)   # advance the caller's sequence, as spawn does
+    return _stream_states(ss, n_streams, first)
 
 # %% ../nbs/00a_kernels.ipynb #d1d9b024
 @njit

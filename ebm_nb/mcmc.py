@@ -13,7 +13,7 @@ import numpy as np
 import numba
 from numba import prange, types
 
-from .kernels import njit, as_seed_sequence, rng_states, check_int, check_real, check_array
+from .kernels import njit, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
 from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler
 from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep)
 
@@ -337,7 +337,7 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     d = model.dim
     ss_init, ss_chains = as_seed_sequence(seed).spawn(2)
     X0 = _initial_states(model, n_chains, init, np.random.default_rng(ss_init))
-    states = rng_states(ss_chains, n_chains)
+    states = _stream_states(ss_chains, n_chains)
     h0 = step_size if step_size is not None else (2.38 / math.sqrt(d) if method == "metropolis" else 1.0)
     shift, L, cov = None, None, None
     if metric != "identity": X0, shift, L, cov, warmup = _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, n_leapfrog)

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .core import (EnergyModel, as_seed_sequence, rng_states, check_int, check_real, check_array, _MAX_STREAMS,
                          _atomic_savez, _array_digest)
+from .kernels import _stream_states
 from .mcmc import _advance, CONTINUOUS_METHODS, DISCRETE_METHODS
 
 # %% auto #0
@@ -142,9 +143,9 @@ def _start_run(X, settings, theta, seed):
                           hist=dict(data_energy=[], model_energy=[], grad_norm=[], acceptance=[], theta=[], trace=[]))
     if s["method"] == "pcd":
         run.chains = X[np.random.default_rng(ss_init).integers(0, n, size=s["n_chains"])].copy()
-        run.streams = rng_states(ss_chains, s["n_chains"])
+        run.streams = _stream_states(ss_chains, s["n_chains"])
     else:
-        run.chains, run.streams = None, rng_states(ss_chains, s["batch_size"])
+        run.chains, run.streams = None, _stream_states(ss_chains, s["batch_size"])
     return run
 
 def _resume(model, run, checkpoint, fingerprint, epochs):
