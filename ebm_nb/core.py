@@ -24,7 +24,7 @@ from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mod
                             logsumexp, log_mean_exp, _MAX_STREAMS)
 
 # %% auto #0
-__all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'LogZ', 'register_log_partition', 'register_sampler', 'EnergyModel',
+__all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'LogZ', 'register_log_partition', 'register_sampler', 'EnergyModel', 'Samples',
            'TypedKernel', 'typed_njit', 'Energy']
 
 # %% ../nbs/00_core.ipynb #7814607d
@@ -247,6 +247,32 @@ def sample(self:EnergyModel, n_draws:int, # draws kept per chain (after warm-up 
     if not _SAMPLERS: raise NotImplementedError("no sampler is registered: `import ebm_nb` loads the chain driver (ebm_nb.mcmc)")
     return _SAMPLERS[-1](self, n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin,
                          init=init, step_size=step_size, **kwargs)
+
+# %% ../nbs/00_core.ipynb #34661937
+class Samples:
+    "MCMC draws of shape (n_chains, n_draws, *event_shape) with per-chain acceptance rates and step sizes."
+    def __init__(self, draws, acceptance_rate, step_size, method, warmup, thin, event_shape):
+        self.draws, self.acceptance_rate, self.step_size = draws, acceptance_rate, step_size
+        self.method, self.warmup, self.thin, self.event_shape = method, warmup, thin, event_shape
+
+    @property
+    def n_chains(self) -> int: return self.draws.shape[0]
+    @property
+    def n_draws(self) -> int: return self.draws.shape[1]
+
+    def flat(self) -> np.ndarray:
+        "All draws pooled: (n_chains * n_draws, *event_shape)."
+        return self.draws.reshape((-1,) + tuple(self.event_shape))
+
+    def summary(self, names=None):
+        "Mean, sd, MCSE, bulk and tail ESS and R̂ per coordinate (see `ebm_nb.diagnostics.summary`)."
+        from ebm_nb.diagnostics import summary
+        return summary(self.draws, names=names)
+
+    def __repr__(self):
+        return (f"Samples(method={self.method!r}, n_chains={self.n_chains}, n_draws={self.n_draws}, "
+                f"event_shape={tuple(self.event_shape)}, acceptance_rate={np.round(self.acceptance_rate, 3).tolist()})")
+
 
 # %% ../nbs/00_core.ipynb #0a1af98a
 ENERGY_SIG = types.float64(types.float64[::1], types.float64[::1])

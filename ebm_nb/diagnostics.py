@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .core import njit, check_array, check_real
+from .kernels import njit, check_array, check_real
 
 # %% auto #0
 __all__ = ['autocorr', 'ess', 'rhat', 'mcse', 'Summary', 'summary']

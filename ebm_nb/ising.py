@@ -21,9 +21,9 @@ from fastcore.basics import patch
 from .kernels import njit, check_int, check_real, check_array, as_seed_sequence, rng_states, _stream_states
 from .core import EnergyModel, LogZ, typed_njit
 from .transitions import (_fill_q, _sweep_split, _sweep_typewriter, _sweep_colour_rows, _split, _join,
-                                _bonds_mag_split, _bonds_mag_one, _wolff_cluster)
+                                _bonds_mag_split, _bonds_mag_one, _wolff_cluster, _kept)
 from .partition import _enum_lse_quadratic, _typed, enumerate_log_partition
-from .mcmc import Samples
+from .core import Samples
 
 # %% auto #0
 __all__ = ['BETA_C', 'T_C', 'MAX_ENUMERATION_L', 'LATTICE_METHODS', 'ROWS_MIN_L', 'MAX_DRAW_BYTES', 'kaufman_log_partition',
@@ -401,7 +401,7 @@ def _chain_split(B, W, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out, 
     keep = out.shape[0] > 0
     changed = 0; k = 0
     for it in range(n_warmup + n_draws * thin):
-        kept = it >= n_warmup and (it - n_warmup + 1) % thin == 0
+        kept = _kept(it, n_warmup, thin)
         a, db, dm = _sweep_split(B, W, key, sweep0 + it, q, kept)
         if kept:
             changed += a
@@ -417,7 +417,7 @@ def _chain_typewriter(S, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out
     changed = 0; k = 0
     for it in range(n_warmup + n_draws * thin):
         a, db, dm = _sweep_typewriter(S, key, sweep0 + it, q)
-        if it >= n_warmup and (it - n_warmup + 1) % thin == 0:
+        if _kept(it, n_warmup, thin):
             changed += a
             if keep: out[k] = S
             b, m = _bonds_mag_one(S)
@@ -473,7 +473,7 @@ def _rows_kernel(S, q, keys, sweep0, n_warmup, n_draws, thin, out, bonds_out, ma
     keep = out.shape[1] > 0
     k = 0
     for it in range(n_warmup + n_draws * thin):
-        kept = it >= n_warmup and (it - n_warmup + 1) % thin == 0
+        kept = _kept(it, n_warmup, thin)
         base = np.uint64(sweep0 + it) * np.uint64(L * L)
         for colour in range(2):
             for r in prange(C * L):
@@ -525,7 +525,7 @@ def _wolff_chain(S, p_add, st, n_warmup, n_draws, thin, out, bonds_out, mag_out)
         if it == n_warmup - 1:                   # fix the clusters per step: observation times must not depend on the chain
             per_step = max(1, int(round(N * n_clusters / n_flipped)))
             n_clusters = 0; n_flipped = 0
-        if not warm and (it - n_warmup + 1) % thin == 0:
+        if _kept(it, n_warmup, thin):
             if keep: out[k] = S
             b, m = _bonds_mag_one(S)
             bonds_out[k] = b; mag_out[k] = m; k += 1

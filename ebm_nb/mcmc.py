@@ -14,12 +14,12 @@ import numba
 from numba import prange, types
 
 from .kernels import njit, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
-from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler
-from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep)
+from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler, Samples
+from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep, _kept)
 
 # %% auto #0
-__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'default_method', 'Samples',
-           'sample', 'run_chains']
+__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'default_method', 'sample',
+           'run_chains']
 
 # %% ../nbs/04_mcmc.ipynb #9980f3f7
 @njit
@@ -85,11 +85,6 @@ def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfr
     return e, float(changed)            # a sweep's "α": the number of units it changed
 
 # %% ../nbs/04_mcmc.ipynb #7073b611
-@njit
-def _kept(it, n_warmup, thin):
-    "Does transition `it` end a thinning block after warm-up (so its state is a draw)?"
-    return it >= n_warmup and (it - n_warmup + 1) % thin == 0
-
 @njit
 def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
     "Store the target's point x = shift + L u as draw k of chain c when transition `it` is kept; return the next k."
@@ -166,29 +161,6 @@ def default_method(model:EnergyModel) -> str:
     if model.domain != "continuous": return "gibbs"
     return "hmc" if model._sampler_functions()[1] is not None else "metropolis"
 
-class Samples:
-    "MCMC draws of shape (n_chains, n_draws, *event_shape) with per-chain acceptance rates and step sizes."
-    def __init__(self, draws, acceptance_rate, step_size, method, warmup, thin, event_shape):
-        self.draws, self.acceptance_rate, self.step_size = draws, acceptance_rate, step_size
-        self.method, self.warmup, self.thin, self.event_shape = method, warmup, thin, event_shape
-
-    @property
-    def n_chains(self) -> int: return self.draws.shape[0]
-    @property
-    def n_draws(self) -> int: return self.draws.shape[1]
-
-    def flat(self) -> np.ndarray:
-        "All draws pooled: (n_chains * n_draws, *event_shape)."
-        return self.draws.reshape((-1,) + tuple(self.event_shape))
-
-    def summary(self, names=None):
-        "Mean, sd, MCSE, bulk and tail ESS and R̂ per coordinate (see `ebm_nb.diagnostics.summary`)."
-        from ebm_nb.diagnostics import summary
-        return summary(self.draws, names=names)
-
-    def __repr__(self):
-        return (f"Samples(method={self.method!r}, n_chains={self.n_chains}, n_draws={self.n_draws}, "
-                f"event_shape={tuple(self.event_shape)}, acceptance_rate={np.round(self.acceptance_rate, 3).tolist()})")
 
 # %% ../nbs/04_mcmc.ipynb #b87f67b4
 def _initial_states(model, n_chains, init, rng):

@@ -21,10 +21,10 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from .kernels import (njit, pnjit, rng_states, as_seed_sequence, check_int, check_real, check_array, _lse_push,
                             _next_double, _softplus, _sigmoid)
 from .core import EnergyModel, LogZ, _atomic_savez as _savez_file, _array_digest as _digest
-from .transitions import _rbm_hidden_input, _rbm_gibbs_step
+from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _kept
 from .ais import annealing_schedule, _anneal_weights, _log_z_from_weights, _AIS_RBM
 from .partition import _block_start, _ctz, _merge_blocks, check_enumerable
-from .mcmc import Samples
+from .core import Samples
 
 # %% auto #0
 __all__ = ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule', 'rbm_log_partition_ais', 'BernoulliRBM',
@@ -165,10 +165,10 @@ def _rbm_gibbs_chain(v, W, bh, bv, st, warmup, thin, draws):
     n_h, n_v = W.shape
     h = np.empty(n_h); a = np.empty(n_h); c = np.empty(n_v); base = np.zeros(n_v)
     t = 0
-    for sweep in range(1, warmup + draws.shape[0] * thin + 1):
+    for it in range(warmup + draws.shape[0] * thin):
         _rbm_hidden_input(W, bh, v, a)
         _rbm_gibbs_step(W, bv, base, 1.0, a, v, h, c, st)
-        if sweep > warmup and (sweep - warmup) % thin == 0:
+        if _kept(it, warmup, thin):
             draws[t] = v; t += 1
 
 @pnjit

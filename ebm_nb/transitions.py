@@ -402,3 +402,9 @@ def _rbm_gibbs_step(W, bv, base, b, a, v, h, c, st):
         if h[j] != 0.0:
             for i in range(n_v): c[i] += W[j, i]
     for i in range(n_v): v[i] = 1.0 if _next_double(st) < _sigmoid((1.0 - b) * base[i] + b * c[i]) else 0.0
+
+# %% ../nbs/04a_transitions.ipynb #1c490aae
+@njit
+def _kept(it, n_warmup, thin):
+    "Does transition `it` (from 0) end a thinning block after warm-up, so that its state is a draw?"
+    return it >= n_warmup and (it - n_warmup + 1) % thin == 0
