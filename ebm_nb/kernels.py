@@ -26,6 +26,12 @@ njit = partial(numba.njit, cache=True)
 pnjit = partial(numba.njit, cache=True, parallel=True)
 "Compile a kernel that uses `prange`: as `njit`, with parallel loops."
 
+# %% ../nbs/00a_kernels.ipynb #58c11ab7
+@njit(inline='always')
+def _assign(dst, src):
+    "dst[:] = src for 1-D arrays of equal length (a loop: see above)."
+    for i in range(dst.shape[0]): dst[i] = src[i]
+
 # %% ../nbs/00a_kernels.ipynb #2e2d1b39
 @njit
 def _lse_push(m, s, a):
@@ -189,7 +195,7 @@ def _seed_children(words, first, out):
     "xoshiro states of children `first, first + 1, …` of a SeedSequence whose entropy words (run entropy padded to 4, then spawn key) are `words`."
     n_ent = words.shape[0] + 1
     ent = np.empty(n_ent, dtype=np.int64)
-    ent[:-1] = words
+    _assign(ent[:-1], words)
     pool = np.empty(4, dtype=np.int64)
     for c in range(out.shape[0]):
         ent[-1] = first + c                                     # the child's own spawn-key word

@@ -13,7 +13,7 @@ import numpy as np
 import numba
 from numba import prange, types
 
-from .kernels import njit, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
+from .kernels import njit, _assign, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
 from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler, Samples
 from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep, _kept)
 
@@ -89,7 +89,7 @@ def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfr
 def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
     "Store the target's point x = shift + L u as draw k of chain c when transition `it` is kept; return the next k."
     if _kept(it, n_warmup, thin):
-        out[c, k, :] = _point(u, shift, L, whiten, xb)
+        _assign(out[c, k], _point(u, shift, L, whiten, xb))
         return k + 1
     return k
 

@@ -18,7 +18,7 @@ from fastcore.basics import patch
 from numba import prange
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
-from .kernels import (njit, pnjit, rng_states, as_seed_sequence, check_int, check_real, check_array, _lse_push,
+from .kernels import (njit, pnjit, _assign, rng_states, as_seed_sequence, check_int, check_real, check_array, _lse_push,
                             _next_double, _softplus, _sigmoid)
 from .core import EnergyModel, LogZ, _atomic_savez as _savez_file, _array_digest as _digest
 from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _kept
@@ -124,11 +124,11 @@ def _rbm_epoch(X, starts, W, bh, bv, dW, dbh, dbv, H_chain, state, lr, k, persis
         if persistent:
             C = H_chain.shape[0]
             h = Hneg[:C]
-            h[:, :] = H_chain
+            for r in range(C): _assign(h[r], H_chain[r])
         else:
             C = B
             h = Hneg[:C]
-            h[:, :] = hp
+            for r in range(C): _assign(h[r], hp[r])
             _bernoulli_inplace(h, state)                          # h ~ P(h | v_data)
         v = Vneg[:C]
         for step in range(k):

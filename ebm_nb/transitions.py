@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .kernels import njit, _next_double, _next_normal, _next_below, _counter_hash, _sigmoid, _sigmoid_neg
+from .kernels import njit, _assign, _next_double, _next_normal, _next_below, _counter_hash, _sigmoid, _sigmoid_neg
 
 # %% auto #0
 __all__ = []
@@ -68,7 +68,7 @@ def _rwm_step(fn, params, beta, bk, shift, L, whiten, x, e, h, st, xn, xb):
     if en == en and en < np.inf:
         alpha = 1.0 if en <= e else math.exp(e - en)
     if _next_double(st) < alpha:
-        x[:] = xn; e = en
+        _assign(x, xn); e = en
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #a0bd9f78
@@ -87,7 +87,7 @@ def _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st,
     "MALA (metropolize) or ULA: one Langevin move of the chain (x, U(x) = e, ∇U(x) = g), all updated in place; returns (e, α)."
     z2 = _langevin_move(x, g, h, st, xn)
     if not metropolize:                       # ULA: every move is taken
-        x[:] = xn
+        _assign(x, xn)
         _grad_energy_u(grad, params, beta, bk, x, shift, L, whiten, xb, gx, g)
         return e, 1.0
     en = _energy_u(fn, params, beta, bk, xn, shift, L, whiten, xb)
@@ -101,7 +101,7 @@ def _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st,
         log_a = (e - en) - 0.5 * rev / (h * h) + 0.5 * z2
         alpha = 1.0 if log_a >= 0.0 else math.exp(log_a)
     if _next_double(st) < alpha:
-        x[:] = xn; g[:] = gn; e = en
+        _assign(x, xn); _assign(g, gn); e = en
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #6e451a20
@@ -134,7 +134,7 @@ def _hmc_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, n_leapfr
             log_a = (e + kin) - (en + kin_n)
             alpha = 1.0 if log_a >= 0.0 else math.exp(log_a)
     if _next_double(st) < alpha:
-        x[:] = xn; g[:] = gn; e = en
+        _assign(x, xn); _assign(g, gn); e = en
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #9494de16
