@@ -23,19 +23,29 @@ def test_unknown_attribute():
 
 
 WARM_START = """
-import time
+import json, time
 t0 = time.perf_counter()
+from numba.core import event
+compiled = []   # dispatchers numba compiled in this process (a load from the cache fires no 'numba:compile' event)
+class _Compiles(event.Listener):
+    def on_start(self, ev): compiled.append(ev.data["dispatcher"].py_func.__qualname__)
+    def on_end(self, ev): pass
+event.register("numba:compile", _Compiles())
 import ebm_nb as eb
+t1 = time.perf_counter()
 eb.Gaussian(0.0, 1.0).sample(1000, n_chains=4, method="hmc", seed=0)
-print(time.perf_counter() - t0)
+t2 = time.perf_counter()
+print(json.dumps(dict(total=t2 - t0, imp=t1 - t0, first_call=t2 - t1, compiled=compiled)))
 """
 
 
 def test_wheel_in_a_clean_venv(tmp_path, request):
     """`python -m build` makes a wheel and an sdist; the wheel, installed without the dev extras into a fresh venv,
-    runs `ebm_nb demo --quick`, and a second process imports ebm_nb and makes its first HMC call in under 1 s because
-    the numba kernels load from the cache the first run wrote. (Several minutes: CI and --runslow only.)"""
-    import os
+    imports every module and runs the console script; its first HMC call compiles the kernels and caches them next to
+    the installed package, and in every later process the same call compiles nothing (numba loads each kernel from the
+    cache). The times are printed, not asserted (they are the machine's; `benchmarks/` and the README report them).
+    The demo itself runs in `test_cli.py`. (Minutes: CI and --runslow only.)"""
+    import json, os, zipfile
     import pytest
     if not (os.environ.get("CI") or request.config.getoption("--runslow")): pytest.skip("CI or --runslow only")
     from pathlib import Path
@@ -45,6 +55,9 @@ def test_wheel_in_a_clean_venv(tmp_path, request):
                    capture_output=True, env=env, timeout=600)
     wheels = list((tmp_path / "dist").glob("ebm_nb-*.whl"))
     assert len(wheels) == 1 and list((tmp_path / "dist").glob("ebm_nb-*.tar.gz"))
+    modules = sorted(n[len("ebm_nb/"):-3] for n in zipfile.ZipFile(wheels[0]).namelist()
+                     if n.startswith("ebm_nb/") and n.endswith(".py") and n.count("/") == 1)
+    assert set(modules) >= {p.stem for p in (root / "ebm_nb").glob("*.py")}, modules
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     py = str(venv / "bin" / "python")
@@ -52,15 +65,22 @@ def test_wheel_in_a_clean_venv(tmp_path, request):
     installed = subprocess.run([py, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, env=env).stdout.lower()
     assert "numba==" in installed and not any(f"{d}==" in installed for d in ("pytest", "nbdev", "hypothesis", "jupyter"))
     run = tmp_path / "run"; run.mkdir()
-    demo = subprocess.run([str(venv / "bin" / "ebm_nb"), "demo", "--quick", "--quiet"], cwd=run, capture_output=True,
-                          text=True, env=env, timeout=900)
-    assert demo.returncode == 0, demo.stderr[-3000:]
-    assert (run / "ebm_nb_demo" / "report.html").exists() and (run / "ebm_nb_demo" / "metrics.json").exists()
+    imports = "; ".join(f"import ebm_nb.{m}" for m in modules if m not in ("__init__", "__main__"))
+    subprocess.run([py, "-c", imports], cwd=run, check=True, capture_output=True, env=env, timeout=300)
+    cli = subprocess.run([str(venv / "bin" / "ebm_nb"), "logz", "gaussian", "--json"], cwd=run, capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert cli.returncode == 0, cli.stderr[-3000:]
     (run / "warm.py").write_text(WARM_START)
-    times = [float(subprocess.run([py, "warm.py"], cwd=run, capture_output=True, text=True, env=env, check=True,
-                                  timeout=300).stdout) for _ in range(3)]
-    print(f"warm import + first HMC call: {min(times):.3f} s (best of {times})")
-    assert min(times) < 1.0, times
+    def first_call():
+        out = subprocess.run([py, "warm.py"], cwd=run, capture_output=True, text=True, env=env, timeout=600)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout)
+    cold = first_call()
+    assert "_drive_hmc" in cold["compiled"], cold["compiled"]   # the listener sees compilations
+    warm = [first_call() for _ in range(3)]
+    print(f"first HMC call: cold {cold['total']:.2f} s; warm, import + first call: "
+          + ", ".join(f"{w['imp']:.2f} + {w['first_call']:.2f} s" for w in warm))
+    for w in warm: assert w["compiled"] == [], f"a warm process compiled {w['compiled']} instead of loading the cache"
 
 
 def _import_graph():
