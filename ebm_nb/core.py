@@ -11,6 +11,7 @@ import hashlib
 import math
 import os
 import tempfile
+import warnings
 from functools import partial
 from typing import NamedTuple
 
@@ -295,7 +296,9 @@ class TypedKernel:
 
     def __call__(self, *args):
         if not self._ready:  # compile (or load from the disk cache) this one signature, then allow no other
-            self.dispatcher.compile(self.sig.args)
+            with warnings.catch_warnings():  # typing a function argument by its signature is numba's "experimental" first-class function type
+                warnings.simplefilter("ignore", numba.NumbaExperimentalFeatureWarning)
+                self.dispatcher.compile(self.sig.args)
             self.dispatcher.disable_compile()
             self._ready = True
         return self.dispatcher(*args)

@@ -18,10 +18,10 @@ import numba
 from numba import prange, types
 from fastcore.basics import patch
 
-from .kernels import njit, check_int, check_real, check_array, as_seed_sequence, rng_states, _stream_states
+from .kernels import njit, pnjit, check_int, check_real, check_array, as_seed_sequence, rng_states, _stream_states
 from .core import EnergyModel, LogZ, typed_njit
 from .transitions import (_fill_q, _sweep_split, _sweep_typewriter, _sweep_colour_rows, _split, _join,
-                                _bonds_mag_split, _bonds_mag_one, _wolff_cluster, _kept)
+                                _bonds_mag_split, _bonds_mag_one, _wolff_cluster, _run_chain)
 from .partition import _enum_lse_quadratic, _typed, enumerate_log_partition
 from .core import Samples
 
@@ -395,34 +395,42 @@ def exact_observables(self:Ising, method:str|None=None, # "kaufman", "enumeratio
                 method="enumeration")
 
 # %% ../nbs/10_ising.ipynb #de30176f
-@njit
-def _chain_split(B, W, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out, mag_out):
-    "All sweeps of one chain on a split lattice; keeps draws as `_lattice_kernel` says; returns the spins changed in kept sweeps."
-    keep = out.shape[0] > 0
-    changed = 0; k = 0
-    for it in range(n_warmup + n_draws * thin):
-        kept = _kept(it, n_warmup, thin)
-        a, db, dm = _sweep_split(B, W, key, sweep0 + it, q, kept)
-        if kept:
-            changed += a
-            if keep: _join(B, W, out[k])
-            b, m = _bonds_mag_split(B, W)
-            bonds_out[k] = b; mag_out[k] = m; k += 1
-    return changed
+_SPLIT, _TYPEWRITER = 0, 1      # the checkerboard on a lattice split into its colours (even L), reading order (odd L)
+
+@njit(inline='always')
+def _keep_lattice(S, out, bonds_out, mag_out, k):
+    "Store draw k of an (L, L) lattice: the configuration (if `out` has room for draws), Σ bonds and Σ spins."
+    if out.shape[0] > 0: out[k] = S
+    b, m = _bonds_mag_one(S)
+    bonds_out[k] = b; mag_out[k] = m
+
+@njit(inline='always')
+def _lattice_step(kind, state, it, kept):
+    "Sweep `it` of a lattice chain; returns the spins it changed if it is kept, else 0 (not counted)."
+    S, B, W, key, sweep0, q, out, bonds_out, mag_out = state
+    if kind == _SPLIT: a, db, dm = _sweep_split(B, W, key, sweep0 + it, q, kept)
+    else: a, db, dm = _sweep_typewriter(S, key, sweep0 + it, q)
+    return float(a) if kept else 0.0
+
+@njit(inline='always')
+def _lattice_keep(kind, state, k):
+    "Keep draw k of a lattice chain."
+    S, B, W, key, sweep0, q, out, bonds_out, mag_out = state
+    if kind == _TYPEWRITER: _keep_lattice(S, out, bonds_out, mag_out, k)
+    else:
+        if out.shape[0] > 0: _join(B, W, out[k])
+        b, m = _bonds_mag_split(B, W)
+        bonds_out[k] = b; mag_out[k] = m
 
 @njit
-def _chain_typewriter(S, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out, mag_out):
-    "All sweeps of one chain in reading order (odd L); returns the spins changed in kept sweeps."
-    keep = out.shape[0] > 0
-    changed = 0; k = 0
-    for it in range(n_warmup + n_draws * thin):
-        a, db, dm = _sweep_typewriter(S, key, sweep0 + it, q)
-        if _kept(it, n_warmup, thin):
-            changed += a
-            if keep: out[k] = S
-            b, m = _bonds_mag_one(S)
-            bonds_out[k] = b; mag_out[k] = m; k += 1
-    return changed
+def _lattice_chain(kind, S, B, W, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out, mag_out):
+    "All sweeps of one chain, S (L, L) in place (split into B, W for the checkerboard); the spins changed in kept sweeps."
+    numba.literally(kind)
+    if kind == _SPLIT: _split(S, B, W)
+    state = (S, B, W, key, sweep0, q, out, bonds_out, mag_out)
+    changed = _run_chain(_lattice_step, _lattice_keep, kind, state, n_warmup, n_draws, thin)
+    if kind == _SPLIT: _join(B, W, S)
+    return int(changed)
 
 # %% ../nbs/10_ising.ipynb #7ba75058
 @njit
@@ -445,6 +453,30 @@ def _store_draw(B, W, task, keep, out, k, bonds_out, mag_out):
     bonds_out[k] = b; mag_out[k] = m
     return a
 
+@pnjit
+def _rows_sweep(B, W, keys, base, q, track, task):
+    "One sweep of all chains: each colour's (chain, row) tasks in parallel; the changed spins summed per row into `task`."
+    for colour in range(2):
+        for r in prange(B.shape[0] * B.shape[1]): task[r] += _colour_row_task(B, W, r, colour, keys, base, q, track)
+
+@pnjit
+def _rows_store(B, W, task, out, k, bonds_out, mag_out, changed):
+    "Keep draw k of every chain, chains in parallel; their changed spins into `changed`."
+    L = B.shape[1]
+    for c in prange(B.shape[0]):
+        changed[c] += _store_draw(B[c], W[c], task[c * L:(c + 1) * L], out.shape[1] > 0, out[c], k, bonds_out[c], mag_out[c])
+
+@njit(inline='always')
+def _rows_step(kind, state, it, kept):
+    B, W, keys, sweep0, q, task, out, bonds_out, mag_out, changed = state
+    _rows_sweep(B, W, keys, np.uint64(sweep0 + it) * np.uint64(B.shape[1] * B.shape[1]), q, kept, task)
+    return 0.0                               # (counted per chain by _rows_store)
+
+@njit(inline='always')
+def _rows_keep(kind, state, k):
+    B, W, keys, sweep0, q, task, out, bonds_out, mag_out, changed = state
+    _rows_store(B, W, task, out, k, bonds_out, mag_out, changed)
+
 # %% ../nbs/10_ising.ipynb #4a798d40
 _LATTICE_SIG = types.void(types.int8[:, :, ::1], types.uint64[::1], types.uint64[::1], types.int64, types.int64,
                           types.int64, types.int64, types.int8[:, :, :, ::1], types.int64[:, ::1], types.int64[:, ::1],
@@ -452,46 +484,32 @@ _LATTICE_SIG = types.void(types.int8[:, :, ::1], types.uint64[::1], types.uint64
 
 @typed_njit(_LATTICE_SIG, parallel=True)
 def _chains_kernel(S, q, keys, sweep0, n_warmup, n_draws, thin, out, bonds_out, mag_out, changed):
-    "Checkerboard sweeps (even L), chains in parallel. (Loop bodies are functions: numba compiles prange bodies less well.)"
+    "Checkerboard sweeps (even L), chains in parallel."
     C, L = S.shape[0], S.shape[1]
-    H = L // 2
-    B = np.empty((C, L, H), np.int8); W = np.empty((C, L, H), np.int8)
+    B = np.empty((C, L, L // 2), np.int8); W = np.empty((C, L, L // 2), np.int8)
     for c in prange(C):
-        _split(S[c], B[c], W[c])
-        changed[c] = _chain_split(B[c], W[c], keys[c], sweep0, n_warmup, n_draws, thin, q, out[c], bonds_out[c], mag_out[c])
-        _join(B[c], W[c], S[c])
+        changed[c] = _lattice_chain(_SPLIT, S[c], B[c], W[c], keys[c], sweep0, n_warmup, n_draws, thin, q, out[c], bonds_out[c], mag_out[c])
 
-@typed_njit(_LATTICE_SIG, parallel=True)
+@typed_njit(_LATTICE_SIG)
 def _rows_kernel(S, q, keys, sweep0, n_warmup, n_draws, thin, out, bonds_out, mag_out, changed):
     "Checkerboard sweeps (even L), parallel over the (chain, row) pairs of one colour at a time."
     C, L = S.shape[0], S.shape[1]
-    H = L // 2
-    B = np.empty((C, L, H), np.int8); W = np.empty((C, L, H), np.int8)
+    B = np.empty((C, L, L // 2), np.int8); W = np.empty((C, L, L // 2), np.int8)
     for c in range(C):
         _split(S[c], B[c], W[c]); changed[c] = 0
-    task = np.zeros(C * L, np.int64)
-    keep = out.shape[1] > 0
-    k = 0
-    for it in range(n_warmup + n_draws * thin):
-        kept = _kept(it, n_warmup, thin)
-        base = np.uint64(sweep0 + it) * np.uint64(L * L)
-        for colour in range(2):
-            for r in prange(C * L):
-                task[r] += _colour_row_task(B, W, r, colour, keys, base, q, kept)
-        if kept:
-            for c in prange(C):
-                changed[c] += _store_draw(B[c], W[c], task[c * L:(c + 1) * L], keep, out[c], k, bonds_out[c], mag_out[c])
-            k += 1
+    state = (B, W, keys, sweep0, q, np.zeros(C * L, np.int64), out, bonds_out, mag_out, changed)
+    _run_chain(_rows_step, _rows_keep, 0, state, n_warmup, n_draws, thin)
     for c in range(C): _join(B[c], W[c], S[c])
 
 @typed_njit(_LATTICE_SIG, parallel=True)
 def _typewriter_kernel(S, q, keys, sweep0, n_warmup, n_draws, thin, out, bonds_out, mag_out, changed):
     "Reading-order sweeps (odd L: no checkerboard), chains in parallel."
+    unsplit = np.empty((0, 0), np.int8)
     for c in prange(S.shape[0]):
-        changed[c] = _chain_typewriter(S[c], keys[c], sweep0, n_warmup, n_draws, thin, q, out[c], bonds_out[c], mag_out[c])
+        changed[c] = _lattice_chain(_TYPEWRITER, S[c], unsplit, unsplit, keys[c], sweep0, n_warmup, n_draws, thin, q, out[c], bonds_out[c], mag_out[c])
 
 def _lattice_kernel(S, # (C, L, L) int8 lattices, updated in place
-                    q, keys, sweep0, n_warmup, n_draws, thin, # as in `_chain_split`
+                    q, keys, sweep0, n_warmup, n_draws, thin, # as in `_lattice_chain`
                     by_rows:bool, # parallel over (chain, row) instead of chains (even L only)
                     out, bonds_out, mag_out, changed): # draws (C, n_draws or 0, L, L), B and M (C, n_draws), changed (C,)
     """Sweeps of C lattices S; the spin at (i, j) in sweep t of chain c is decided by hash(keys[c], (sweep0 + t)·N + i·L + j),
@@ -506,30 +524,36 @@ def _lattice_kernel(S, # (C, L, L) int8 lattices, updated in place
 _WOLFF_SIG = types.void(types.int8[:, :, ::1], types.float64, types.uint64[:, ::1], types.int64, types.int64, types.int64,
                         types.int8[:, :, :, ::1], types.int64[:, ::1], types.int64[:, ::1], types.float64[::1], types.int64[::1])
 
+@njit(inline='always')
+def _wolff_step(kind, state, it, kept):
+    "Wolff step `it`: in warm-up, clusters until ≥ N spins flipped; after it, count[2] clusters (fixed at the end of warm-up)."
+    S, s, p_add, st, stack, n_warmup, count, out, bonds_out, mag_out = state     # count: clusters, flipped, clusters per step
+    L = S.shape[0]
+    N = L * L
+    warm = it < n_warmup
+    flipped = 0; grown = 0
+    while (warm and flipped < N) or (not warm and grown < count[2]):
+        size = _wolff_cluster(s, L, p_add, st, stack)
+        flipped += size; grown += 1
+        count[0] += 1; count[1] += size
+    if it == n_warmup - 1:                       # fix the clusters per step: observation times must not depend on the chain
+        count[2] = max(1, int(round(N * count[0] / count[1])))
+        count[0] = 0; count[1] = 0
+    return 0.0
+
+@njit(inline='always')
+def _wolff_keep(kind, state, k):
+    S, s, p_add, st, stack, n_warmup, count, out, bonds_out, mag_out = state
+    _keep_lattice(S, out, bonds_out, mag_out, k)
+
 @njit
 def _wolff_chain(S, p_add, st, n_warmup, n_draws, thin, out, bonds_out, mag_out):
     "All Wolff steps of one chain (S (L, L) in place); returns (mean cluster size after warm-up, clusters per step)."
-    L = S.shape[0]
-    N = L * L
-    s = S.reshape(N)                             # a view: flips land in S
-    stack = np.empty(N, np.int64)
-    keep = out.shape[0] > 0
-    k = 0; n_clusters = 0; n_flipped = 0; per_step = 1
-    for it in range(n_warmup + n_draws * thin):
-        warm = it < n_warmup
-        flipped = 0; grown = 0
-        while (warm and flipped < N) or (not warm and grown < per_step):
-            size = _wolff_cluster(s, L, p_add, st, stack)
-            flipped += size; grown += 1
-            n_clusters += 1; n_flipped += size
-        if it == n_warmup - 1:                   # fix the clusters per step: observation times must not depend on the chain
-            per_step = max(1, int(round(N * n_clusters / n_flipped)))
-            n_clusters = 0; n_flipped = 0
-        if _kept(it, n_warmup, thin):
-            if keep: out[k] = S
-            b, m = _bonds_mag_one(S)
-            bonds_out[k] = b; mag_out[k] = m; k += 1
-    return n_flipped / max(n_clusters, 1), per_step
+    N = S.shape[0] * S.shape[1]
+    count = np.zeros(3, np.int64); count[2] = 1
+    state = (S, S.reshape(N), p_add, st, np.empty(N, np.int64), n_warmup, count, out, bonds_out, mag_out)   # S.reshape: a view
+    _run_chain(_wolff_step, _wolff_keep, 0, state, n_warmup, n_draws, thin)
+    return count[1] / max(count[0], 1), count[2]
 
 @typed_njit(_WOLFF_SIG, parallel=True)
 def _wolff_kernel(S, p_add, states, n_warmup, n_draws, thin, out, bonds_out, mag_out, mean_cluster, steps):

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from .kernels import (njit, pnjit, _assign, rng_states, as_seed_sequence, check_int, check_real, check_array, _lse_push,
                             _next_double, _softplus, _sigmoid)
 from .core import EnergyModel, LogZ, _atomic_savez as _savez_file, _array_digest as _digest
-from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _kept
+from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _run_chain
 from .ais import annealing_schedule, _anneal_weights, _log_z_from_weights, _AIS_RBM
 from .partition import _block_start, _ctz, _merge_blocks, check_enumerable
 from .core import Samples
@@ -159,17 +159,25 @@ def _rbm_epoch(X, starts, W, bh, bv, dW, dbh, dbv, H_chain, state, lr, k, persis
             H_chain[:, :] = h
 
 # %% ../nbs/13_rbm.ipynb #718673cc
+@njit(inline='always')
+def _rbm_step(kind, state, it, kept):
+    "One block-Gibbs sweep v → h → v of the RBM (path fraction 1)."
+    v, W, bh, bv, st, h, a, c, base, draws = state
+    _rbm_hidden_input(W, bh, v, a)
+    _rbm_gibbs_step(W, bv, base, 1.0, a, v, h, c, st)
+    return 0.0
+
+@njit(inline='always')
+def _rbm_keep(kind, state, k):
+    v, W, bh, bv, st, h, a, c, base, draws = state
+    draws[k] = v
+
 @njit
 def _rbm_gibbs_chain(v, W, bh, bv, st, warmup, thin, draws):
     "One block-Gibbs chain from v (in place): draws[t] = v after warmup + (t+1)·thin sweeps v → h → v."
     n_h, n_v = W.shape
-    h = np.empty(n_h); a = np.empty(n_h); c = np.empty(n_v); base = np.zeros(n_v)
-    t = 0
-    for it in range(warmup + draws.shape[0] * thin):
-        _rbm_hidden_input(W, bh, v, a)
-        _rbm_gibbs_step(W, bv, base, 1.0, a, v, h, c, st)
-        if _kept(it, warmup, thin):
-            draws[t] = v; t += 1
+    state = (v, W, bh, bv, st, np.empty(n_h), np.empty(n_h), np.empty(n_v), np.zeros(n_v), draws)
+    _run_chain(_rbm_step, _rbm_keep, 0, state, warmup, draws.shape[0], thin)
 
 @pnjit
 def _rbm_gibbs_chains(V0, W, bh, bv, states, warmup, thin, draws):

@@ -408,3 +408,17 @@ def _rbm_gibbs_step(W, bv, base, b, a, v, h, c, st):
 def _kept(it, n_warmup, thin):
     "Does transition `it` (from 0) end a thinning block after warm-up, so that its state is a draw?"
     return it >= n_warmup and (it - n_warmup + 1) % thin == 0
+
+# %% ../nbs/04a_transitions.ipynb #be645b8e
+@njit(inline='always')
+def _run_chain(step, keep, kind, state, n_warmup, n_draws, thin):
+    """The chain loop: transitions `a = step(kind, state, it, kept)` for it < n_warmup + n_draws·thin, and
+    `keep(kind, state, k)` after the k-th kept one; returns Σ a over the transitions after warm-up."""
+    total = 0.0; k = 0
+    for it in range(n_warmup + n_draws * thin):
+        kept = _kept(it, n_warmup, thin)
+        a = step(kind, state, it, kept)
+        if it >= n_warmup: total += a
+        if kept:
+            keep(kind, state, k); k += 1
+    return total
