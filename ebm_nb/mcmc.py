@@ -15,7 +15,7 @@ from numba import prange, types
 
 from .kernels import njit, _assign, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
 from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler, Samples
-from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep, _run_chain)
+from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep, _kept)
 
 # %% auto #0
 __all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'default_method', 'sample',
@@ -44,6 +44,16 @@ def _da_update(da, alpha, target):
 def _da_final(da):
     "The adapted step size, exp(log h̄)."
     return math.exp(da[2])
+
+@njit
+def _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum):
+    "After transition `it`: in warm-up, adapt the step (frozen at h̄ on its last iteration); after it, sum α."
+    if it < n_warmup:
+        if adapt:
+            h = _da_update(da, alpha, target)
+            if it == n_warmup - 1: h = _da_final(da)
+        return h, a_sum
+    return h, a_sum + alpha
 
 def rwm_target_accept(d:int) -> float:
     "Target acceptance of random-walk Metropolis in d dimensions: 0.44 at d = 1, falling smoothly to 0.234."
@@ -75,38 +85,31 @@ def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfr
     return e, float(changed)            # a sweep's "α": the number of units it changed
 
 # %% ../nbs/04_mcmc.ipynb #7073b611
-@njit(inline='always')
-def _chain_step(code, state, it, kept):
-    "Transition `it` of a chain with kernel `code`, then (in warm-up, if adapting) one dual-averaging step; returns α."
-    (fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog), (x, eh, g, st), (n_warmup, adapt, target, da), \
-        (xn, gn, p, xb, gx), out = state
-    e, alpha = _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, eh[0], g, eh[1], st, xn, gn, p, xb, gx)
-    eh[0] = e
-    if adapt and it < n_warmup:
-        eh[1] = _da_update(da, alpha, target)
-        if it == n_warmup - 1: eh[1] = _da_final(da)    # frozen at h̄ for the draws
-    return alpha
-
-@njit(inline='always')
-def _chain_keep(code, state, k):
-    "Store draw k of a chain: the target's point x = shift + L u."
-    model, chain, adaptation, scratch, out = state
-    _assign(out[k], _point(chain[0], model[6], model[7], model[8], scratch[3]))
-
 @njit
-def _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, h, target, adapt, st, out,
+def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
+    "Store the target's point x = shift + L u as draw k of chain c when transition `it` is kept; return the next k."
+    if _kept(it, n_warmup, thin):
+        _assign(out[c, k], _point(u, shift, L, whiten, xb))
+        return k + 1
+    return k
+
+@njit(inline='always')
+def _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, c,
            shift, L, whiten, n_leapfrog):
-    "One chain from x0 (not modified): warm-up (adapting the step h if `adapt`), then n_draws·thin transitions, draws into out; (its acceptance, its step)."
-    numba.literally(code)                       # one compiled chain per kernel: the other kernels' branches are dropped
-    d = x0.shape[0]
-    x = x0.copy(); g = np.empty(d); da = np.empty(4); eh = np.empty(2)
+    "All transitions of chain c: warm-up (adapting the step if `adapt`), then n_draws·thin, keeping every thin-th; its acceptance."
+    d = x0.shape[1]
+    x = x0[c].copy(); g = np.empty(d); da = np.empty(4)
     xn = np.empty(d); gn = np.empty(d); p = np.empty(d); xb = np.empty(d); gx = np.empty(d)   # scratch (no views in the loop)
-    eh[0] = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx); eh[1] = h
+    e = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx)
+    h = step[c]
     if adapt: _da_init(da, h)
-    state = ((fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog), (x, eh, g, st), (n_warmup, adapt, target, da),
-             (xn, gn, p, xb, gx), out)
-    a_sum = _run_chain(_chain_step, _chain_keep, code, state, n_warmup, n_draws, thin)
-    return a_sum / (n_draws * thin * (d if code >= _SITE_METROPOLIS else 1)), eh[1]
+    a_sum = 0.0; k = 0
+    for it in range(n_warmup + n_draws * thin):
+        e, alpha = _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx)
+        h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
+        k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
+    step[c] = h
+    return a_sum / (n_draws * thin * (d if code >= _SITE_METROPOLIS else 1))
 
 _DRIVE_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64, types.float64,
                         types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
@@ -116,33 +119,33 @@ _DRIVE_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, t
 # %% ../nbs/04_mcmc.ipynb #aee4c224
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_rwm(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c], step[c] = _chain(_RWM, fn, grad, params, beta, lo, hi, x0[c], n_warmup, n_draws, thin, step[c], target, adapt, states[c], out[c], shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_RWM, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_mala(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c], step[c] = _chain(_MALA, fn, grad, params, beta, lo, hi, x0[c], n_warmup, n_draws, thin, step[c], target, adapt, states[c], out[c], shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_MALA, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_ula(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c], step[c] = _chain(_ULA, fn, grad, params, beta, lo, hi, x0[c], n_warmup, n_draws, thin, step[c], target, adapt, states[c], out[c], shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_ULA, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_hmc(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c], step[c] = _chain(_HMC, fn, grad, params, beta, lo, hi, x0[c], n_warmup, n_draws, thin, step[c], target, adapt, states[c], out[c], shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_HMC, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_site_metropolis(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c], step[c] = _chain(_SITE_METROPOLIS, fn, grad, params, beta, lo, hi, x0[c], n_warmup, n_draws, thin, step[c], target, adapt, states[c], out[c], shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_METROPOLIS, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_site_gibbs(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c], step[c] = _chain(_SITE_GIBBS, fn, grad, params, beta, lo, hi, x0[c], n_warmup, n_draws, thin, step[c], target, adapt, states[c], out[c], shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_GIBBS, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 _DRIVERS = {_RWM: _drive_rwm, _MALA: _drive_mala, _ULA: _drive_ula, _HMC: _drive_hmc,
             _SITE_METROPOLIS: _drive_site_metropolis, _SITE_GIBBS: _drive_site_gibbs}
 
 def _drive(code, *args):
-    "The chain driver: the compiled entry of kernel `code` (arguments as `_chain`'s for all chains, without the code)."
+    "The chain driver: the compiled entry of kernel `code` (arguments as `_chain`'s, without the code and the chain index)."
     _DRIVERS[code](*args)
 
 # %% ../nbs/04_mcmc.ipynb #29a281b3
