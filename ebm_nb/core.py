@@ -291,17 +291,27 @@ class TypedKernel:
             raise TypeError(f"`sig` must be a numba signature such as types.void(types.float64[::1]), got {type(sig).__name__}")
         self.py_func, self.sig = fn, sig
         self.dispatcher = numba.njit(cache=True, parallel=parallel)(fn)
-        self._ready = False
+        self._entry = None
         self.__name__, self.__qualname__, self.__doc__, self.__module__ = fn.__name__, fn.__qualname__, fn.__doc__, fn.__module__
 
-    def __call__(self, *args):
-        if not self._ready:  # compile (or load from the disk cache) this one signature, then allow no other
-            with warnings.catch_warnings():  # typing a function argument by its signature is numba's "experimental" first-class function type
+    def _compile(self):
+        "Compile (or load from the disk cache) the one signature, then allow no other; returns the compiled entry point."
+        if self._entry is None:
+            with warnings.catch_warnings():  # a function argument typed by its signature is numba's "experimental" first-class function type
                 warnings.simplefilter("ignore", numba.NumbaExperimentalFeatureWarning)
                 self.dispatcher.compile(self.sig.args)
             self.dispatcher.disable_compile()
-            self._ready = True
+            self._entry = self.dispatcher.overloads[tuple(self.sig.args)].entry_point
+        return self._entry
+
+    def __call__(self, *args):
+        self._compile()
         return self.dispatcher(*args)
+
+    def unchecked(self, *args):
+        """Call the compiled code without numba's type dispatch (about 1 µs an argument): only for callers whose
+        arguments have exactly the signature's types — C-contiguous arrays of its dtypes and dimensions, scalars."""
+        return (self._entry or self._compile())(*args)
 
 def typed_njit(sig, # the one signature, e.g. types.void(_EnergyFn, types.float64[:, ::1], ...)
                parallel:bool=False, # compile `prange` loops in parallel
@@ -321,6 +331,7 @@ def _grad_rows(fn, X, params, out):
     "out[i] = the gradient fn(X[i], params, ·), rows in parallel."
     for i in prange(X.shape[0]): fn(X[i], params, out[i])
 
+# %% ../nbs/00_core.ipynb #7e5923c8
 class _FnAddress(types.WrapperAddressProtocol):
     "A compiled numba function passed as a first-class function by its address, looked up once (numba looks up a dispatcher's on every call, ~30 µs each)."
     def __init__(self, disp, sig):
@@ -341,8 +352,9 @@ def _first_class(disp, sig):
     "`disp` (compiled for `sig`) as a first-class function value that kernels take without a per-call lookup; cached on the dispatcher."
     if disp is None or isinstance(disp, _FnAddress): return disp
     cache = disp.__dict__.setdefault("_ebm_nb_first_class", {})
-    if sig not in cache: cache[sig] = _FnAddress(disp, sig)
-    return cache[sig]
+    hit = cache.get(id(sig))                  # keyed by identity: hashing a numba signature costs ~10 µs
+    if hit is None or hit[0] is not sig: hit = cache[id(sig)] = (sig, _FnAddress(disp, sig))
+    return hit[1]
 
 def _compile_for(fn, sig, name):
     "`fn` as a numba dispatcher compiled for `sig`; a clear TypeError if it cannot be."

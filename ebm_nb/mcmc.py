@@ -146,7 +146,7 @@ _DRIVERS = {_RWM: _drive_rwm, _MALA: _drive_mala, _ULA: _drive_ula, _HMC: _drive
 
 def _drive(code, *args):
     "The chain driver: the compiled entry of kernel `code` (arguments as `_chain`'s, without the code and the chain index)."
-    _DRIVERS[code](*args)
+    _DRIVERS[code].unchecked(*args)     # `_run` passes exactly the signature's types: no per-call type dispatch
 
 # %% ../nbs/04_mcmc.ipynb #29a281b3
 CONTINUOUS_METHODS = ("metropolis", "mala", "langevin", "hmc")
@@ -239,6 +239,9 @@ _NO_GRAD = []   # _no_grad compiled for GRAD_SIG, on first use
 def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, n_leapfrog, shift=None, L=None):
     "Run the chain driver with the kernel of `method` from X0 (n_chains, dim); streams and steps advance in place; x = shift + L u if L."
     fn, grad, params = model._sampler_functions()
+    if not (X0.dtype == np.float64 and X0.ndim == 2 and X0.flags.c_contiguous and params.dtype == np.float64 and params.ndim == 1
+            and params.flags.c_contiguous and states.dtype == np.uint64 and states.shape == (X0.shape[0], 4) and states.flags.c_contiguous):
+        raise TypeError("the chain driver takes C-contiguous float64 states (n_chains, dim) and parameters, and uint64 streams (n_chains, 4)")
     n_chains, d = X0.shape
     out = np.empty((n_chains, n_draws, d)); acc = np.empty(n_chains)
     whiten = L is not None
