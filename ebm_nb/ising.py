@@ -405,6 +405,13 @@ def _keep_lattice(S, out, bonds_out, mag_out, k):
     bonds_out[k] = b; mag_out[k] = m
 
 @njit(inline='always')
+def _keep_split(B, W, out, bonds_out, mag_out, k):
+    "Store draw k of a lattice split into its colours B, W: as `_keep_lattice`."
+    if out.shape[0] > 0: _join(B, W, out[k])
+    b, m = _bonds_mag_split(B, W)
+    bonds_out[k] = b; mag_out[k] = m
+
+@njit(inline='always')
 def _lattice_step(kind, state, it, kept):
     "Sweep `it` of a lattice chain; returns the spins it changed if it is kept, else 0 (not counted)."
     S, B, W, key, sweep0, q, out, bonds_out, mag_out = state
@@ -417,10 +424,7 @@ def _lattice_keep(kind, state, k):
     "Keep draw k of a lattice chain."
     S, B, W, key, sweep0, q, out, bonds_out, mag_out = state
     if kind == _TYPEWRITER: _keep_lattice(S, out, bonds_out, mag_out, k)
-    else:
-        if out.shape[0] > 0: _join(B, W, out[k])
-        b, m = _bonds_mag_split(B, W)
-        bonds_out[k] = b; mag_out[k] = m
+    else: _keep_split(B, W, out, bonds_out, mag_out, k)
 
 @njit
 def _lattice_chain(kind, S, B, W, key, sweep0, n_warmup, n_draws, thin, q, out, bonds_out, mag_out):
@@ -443,14 +447,12 @@ def _colour_row_task(B, W, r, colour, keys, base, q, track):
     return a
 
 @njit
-def _store_draw(B, W, task, keep, out, k, bonds_out, mag_out):
+def _store_draw(B, W, task, out, k, bonds_out, mag_out):
     "Keep draw k of one chain (by-rows mode); returns and resets the spins its rows changed."
     a = 0
     for i in range(task.shape[0]):
         a += task[i]; task[i] = 0
-    if keep: _join(B, W, out[k])
-    b, m = _bonds_mag_split(B, W)
-    bonds_out[k] = b; mag_out[k] = m
+    _keep_split(B, W, out, bonds_out, mag_out, k)
     return a
 
 @pnjit
@@ -464,7 +466,7 @@ def _rows_store(B, W, task, out, k, bonds_out, mag_out, changed):
     "Keep draw k of every chain, chains in parallel; their changed spins into `changed`."
     L = B.shape[1]
     for c in prange(B.shape[0]):
-        changed[c] += _store_draw(B[c], W[c], task[c * L:(c + 1) * L], out.shape[1] > 0, out[c], k, bonds_out[c], mag_out[c])
+        changed[c] += _store_draw(B[c], W[c], task[c * L:(c + 1) * L], out[c], k, bonds_out[c], mag_out[c])
 
 @njit(inline='always')
 def _rows_step(kind, state, it, kept):
