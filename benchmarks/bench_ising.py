@@ -3,7 +3,7 @@
     python benchmarks/bench_ising.py [--quick] [--json] [--repeats 5] [--sizes 64 256 1024]
 
 Contenders (2-D Ising model, periodic L×L, J = 1, h = 0, β = β_c = 0.4407, Metropolis, int8 spins):
-  * C: `shared/reference/ising_metropolis.c` (sequential sweep, xorshift generator, branchy accept), compiled here
+  * C: `references/ising_metropolis.c` (sequential sweep, xorshift generator, branchy accept), compiled here
     with `gcc -O3 -march=native` into a temporary directory; it times itself and prints ns per attempted flip;
   * NumPy: a vectorised checkerboard sweep as a Python user would write it (np.roll neighbour sums, an acceptance
     table, a uniform random array per colour, a masked flip), written below;
@@ -33,8 +33,8 @@ import numpy as np
 import ebm_nb as eb
 
 ROOT = Path(__file__).resolve().parents[1]
-C_SOURCE = next((p for p in (ROOT.parent / "shared/reference/ising_metropolis.c", Path("/work/shared/reference/ising_metropolis.c"))
-                 if p.exists()), None)
+C_SOURCE = ROOT / "references" / "ising_metropolis.c"
+C_SOURCE = C_SOURCE if C_SOURCE.exists() else None
 BETA = eb.BETA_C
 
 

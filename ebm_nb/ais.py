@@ -241,7 +241,7 @@ def _continuous_weights(model, sched, states, n_sweeps, sampler, base, step_size
     if sampler is None: sampler = "metropolis"
     if sampler not in ("metropolis", "hmc"): raise ValueError(f"`{name}` must be 'metropolis' or 'hmc' for a continuous model, got {sampler!r}")
     if model.bounds is not None: raise ValueError("AIS with a Gaussian base needs an unbounded domain (this model has `bounds`); use method='quadrature'")
-    if model.beta == 0.0: raise ValueError("at β = 0 the continuous density e^{-βE} = 1 is not normalisable")
+    if model.beta == 0.0: raise ValueError("at β = 0 the continuous density exp(-βE) = 1 is not normalisable")
     fn, grad, params = model._sampler_functions()
     if sampler == "hmc" and grad is None: raise ValueError(f"{name}='hmc' needs the energy's gradient; this model has none")
     d = model.dim
@@ -269,7 +269,7 @@ def ais_log_weights(model:EnergyModel, # any model: Ising (fast path), binary/sp
                     n_leapfrog:int=10, # HMC leapfrog steps
                     transition:str|None=None, # deprecated name of `sampler`
                    ) -> tuple: # (log weights (n_runs,), log Z₀ of the base)
-    "The log importance weights of `n_runs` annealing runs from a tractable base to e^{-βE}, and the base's log Z₀."
+    "The log importance weights of `n_runs` annealing runs from a tractable base to exp(-βE), and the base's log Z₀."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     if transition is not None:
         warnings.warn("`transition` is deprecated: use `sampler`", DeprecationWarning, stacklevel=2)
@@ -296,7 +296,7 @@ def ais_log_weights(model:EnergyModel, # any model: Ising (fast path), binary/sp
                                n_sweeps=n_sweeps, d=d)
     return logw, d * math.log(2.0)
 
-def ais_log_partition(model:EnergyModel, # the target e^{-βE}
+def ais_log_partition(model:EnergyModel, # the target exp(-βE)
                       n_runs:int=100, # independent annealing runs
                       n_steps:int|None=None, # transitions of a named schedule (default 5000)
                       schedule="linear", # "linear", "sigmoid", "piecewise" or an array 0 = β_0 < … < β_K = 1

@@ -60,7 +60,7 @@ def _gibbs_sweep_exact(p, E, beta, n):
     idx = np.arange(p.size)
     for i in range(n):
         j = idx ^ (1 << i)
-        # P(unit i takes the value it has in state k | the rest) = e^{-βE_k} / (e^{-βE_k} + e^{-βE_j})
+        # P(unit i takes the value it has in state k | the rest) = exp(-βE_k) / (exp(-βE_k) + exp(-βE_j))
         d = beta * (E - E[j])
         cond = np.where(d >= 0, np.exp(-np.abs(d)) / (1 + np.exp(-np.abs(d))), 1 / (1 + np.exp(-np.abs(d))))
         p = (p + p[j]) * cond

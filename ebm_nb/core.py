@@ -166,7 +166,17 @@ def _log_partition_methods(self:EnergyModel) -> dict:
 @patch
 def log_partition(self:EnergyModel, method:str|None=None, # "exact", "closed_form", "enumeration", "quadrature", ... (None: exact if available, else quadrature)
                   **kwargs) -> LogZ:
-    "log Z(β) by `method`, with its error estimate, as a `LogZ`."
+    """log Z(β) by `method`, with its error estimate, as a `LogZ`. The methods a model offers
+    (`model._log_partition_methods()`) are those registered for its domain plus its own:
+
+    - `"exact"`: the model's exact method — `"closed_form"` or `"enumeration"` where it has one;
+    - `"closed_form"`: `Gaussian`, `Laplace`, `Bernoulli`; `"kaufman"` and `"enumeration"`: `Ising`;
+    - `"enumeration"`: binary/spin models (`BoltzmannMachine`, a user `Energy`), all 2ⁿ states;
+    - `"quadrature"` (adaptive, 1–2 D) and `"grid"` (trapezoidal, a few D): continuous models;
+    - `"box"`: a `NeuralEnergy` on a fixed box; `"exact"` and `"ais"` (from its base-rate model): `BernoulliRBM`;
+    - `"ais"`: every model (`n_runs`, `n_steps`, `schedule`, `seed`, `sampler`).
+
+    See [Which method when](which_method.html) for the trade-offs."""
     if method is not None and not isinstance(method, str): raise TypeError(f"`method` must be a str or None, got {method!r}")
     methods = self._log_partition_methods()
     if method is None: method = next((m for m in ("exact", "quadrature") if m in methods), None)
@@ -244,7 +254,7 @@ def sample(self:EnergyModel, n_draws:int, # draws kept per chain (after warm-up 
            init=None, # initial state(s): event_shape or (n_chains, *event_shape)
            step_size:float|None=None, # fixed step size; None adapts it during warm-up (not for "langevin")
            **kwargs):
-    "Draw from P(x) ∝ e^{-βE(x)} by MCMC; returns a `Samples` (the chain driver registered by `ebm_nb.mcmc`)."
+    "Draw from P(x) ∝ exp(-βE(x)) by MCMC; returns a `Samples` (the chain driver registered by `ebm_nb.mcmc`)."
     if not _SAMPLERS: raise NotImplementedError("no sampler is registered: `import ebm_nb` loads the chain driver (ebm_nb.mcmc)")
     return _SAMPLERS[-1](self, n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin,
                          init=init, step_size=step_size, **kwargs)
@@ -377,10 +387,10 @@ class Energy(EnergyModel):
                  fn, # energy E(x, params): x float64[dim], params float64[:] → float
                  params=(), # parameters passed to `fn` (coerced to a float64 vector)
                  dim:int=1, # number of coordinates / units
-                 domain:str="continuous", # "continuous" (R^dim), "binary" ({0,1}^dim) or "spin" ({-1,+1}^dim)
+                 domain:str="continuous", # "continuous" (ℝᵈⁱᵐ), "binary" ({0, 1}ᵈⁱᵐ) or "spin" ({-1, +1}ᵈⁱᵐ)
                  grad=None, # optional dE/dx: grad(x, params, out) writes into out (continuous only)
                  beta:float=1.0, # inverse temperature
-                 bounds=None, # optional box [(lo, hi), ...] of a continuous domain (default: all of R^dim)
+                 bounds=None, # optional box [(lo, hi), ...] of a continuous domain (default: all of ℝᵈⁱᵐ)
                  grad_theta=None, # optional dE/dparams: grad_theta(x, params, out) writes len(params) entries (for training)
                 ):
         super().__init__(beta)

@@ -111,7 +111,7 @@ def demo_ratios(quick:bool=False, # unused (the section is instant); accepted li
                 seed:int=0, # seed of the random spin configurations compared
                 out_dir:str|None=None, # unused: no figure
                ) -> dict: # log-ratios next to their exact values
-    "The ratios chapter's headline: log P(x₁)/P(x₂) needs no Z, and stays exact where e^{-E} underflows."
+    "The ratios chapter's headline: log P(x₁)/P(x₂) needs no Z, and stays exact where exp(-E) underflows."
     g = Gaussian(0.0, 2.0)
     x1, x2 = np.array([0.5, 1.0, -3.0]), np.array([2.0, -1.0, 4.0])
     gauss_err = float(np.max(np.abs(g.log_ratio(x1, x2) - (g.log_prob(x1) - g.log_prob(x2)))))
@@ -119,7 +119,7 @@ def demo_ratios(quick:bool=False, # unused (the section is instant); accepted li
     rng = np.random.default_rng(seed)
     s1, s2 = rng.choice([-1.0, 1.0], size=(2, 100, 9))
     ising_err = float(np.max(np.abs(ising.log_ratio(s1, s2) - (ising.log_prob(s1) - ising.log_prob(s2)))))
-    sharp = Gaussian(0.0, 0.01)  # E(x) = x²/2σ² = 5000 x²: e^{-E} underflows to 0 at |x| ≳ 0.4
+    sharp = Gaussian(0.0, 0.01)  # E(x) = x²/2σ² = 5000 x²: exp(-E) underflows to 0 at |x| ≳ 0.4
     y1, y2 = 1.0, 1.001
     lr = float(sharp.log_ratio(y1, y2))
     exact = (y2 ** 2 - y1 ** 2) / (2 * 0.01 ** 2)

@@ -58,7 +58,7 @@ def _jet_logaddexp(a, b):
     return v, wa * da[0] + wb * db[0], wa * da[1] + wb * db[1] + wa * wb * (da[0] - db[0]) ** 2
 
 def _jet_lse_array(x):
-    "log Σ_i e^{x_i} of an array-valued jet, as a scalar jet."
+    "log Σ_i exp(x_i) of an array-valued jet, as a scalar jet."
     v = float(np.logaddexp.reduce(x[0]))
     w = np.exp(x[0] - v)
     d = float(np.sum(w * x[1]))
@@ -126,7 +126,7 @@ def _kaufman_jet(L:int, K:float) -> tuple:
     "(log Z, ∂ log Z/∂K, ∂² log Z/∂K²) of the L×L periodic Ising model at K = βJ > 0, h = 0 (Kaufman 1949)."
     N = L * L
     if K < 0.01: return _high_temperature_jet(L, K)
-    if K > 30.0:  # two ground states and single flips (ΔE = 8J; at L = 2 six states); the rest is < e^{-12K} ~ 1e-156
+    if K > 30.0:  # two ground states and single flips (ΔE = 8J; at L = 2 six states); the rest is < exp(-12K) ~ 1e-156
         c = 6.0 if L == 2 else float(N)
         a = c * math.exp(-8.0 * K)
         return 2.0 * N * K + math.log(2.0) + math.log1p(a), 2.0 * N - 8.0 * a / (1.0 + a), 64.0 * a / (1.0 + a) ** 2
@@ -227,7 +227,7 @@ def _ising_energy_fn(x, p):
 
 # %% ../nbs/10_ising.ipynb #a0f42252
 class Ising(EnergyModel):
-    "The 2-D Ising model on an L×L periodic lattice: H = -J Σ⟨ij⟩ s_i s_j - h Σ s_i, spins ±1 (int8), P ∝ e^{-βH}."
+    "The 2-D Ising model on an L×L periodic lattice: H = -J Σ⟨ij⟩ s_i s_j - h Σ s_i, spins ±1 (int8), P ∝ exp(-βH)."
     domain = "spin"
 
     def __init__(self, L:int, # lattice side (≥ 2): N = L² spins, 2N bonds
@@ -563,7 +563,7 @@ def _wolff_kernel(S, p_add, states, n_warmup, n_draws, thin, out, bonds_out, mag
     each. A warm-up step grows and flips clusters until at least N spins have flipped; after warm-up one step is a
     fixed number of clusters, N / (mean cluster size in warm-up), so that draws are not taken at times chosen by the
     chain (stopping once N spins have flipped would favour states reached by large clusters). A draw is kept every
-    `thin` steps after `n_warmup`. The bond to an aligned neighbour joins the cluster with probability p_add = 1 - e^{-2βJ}."""
+    `thin` steps after `n_warmup`. The bond to an aligned neighbour joins the cluster with probability p_add = 1 - exp(-2βJ)."""
     for c in prange(S.shape[0]):
         mc, ps = _wolff_chain(S[c], p_add, states[c], n_warmup, n_draws, thin, out[c], bonds_out[c], mag_out[c])
         mean_cluster[c] = mc; steps[c] = ps

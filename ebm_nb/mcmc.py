@@ -221,7 +221,7 @@ def _check_size(model, n_chains, n_draws):
     "Refuse draws that would not fit in memory, and a continuous target that is not normalisable at β = 0."
     d = model.dim
     if model.domain == "continuous" and model.bounds is None and model.beta == 0.0:
-        raise ValueError("at `beta` = 0, e^{-βE} = 1 on all of R^d is not normalisable: there is no distribution to sample")
+        raise ValueError("at `beta` = 0, exp(-βE) = 1 on all of R^d is not normalisable: there is no distribution to sample")
     if n_chains * n_draws * d * 8 > _MAX_DRAW_BYTES:
         raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) needs {n_chains * n_draws * d * 8 / 2**30:.1f} GiB, "
                          f"more than {_MAX_DRAW_BYTES / 2**30:g} GiB: lower `n_draws` or `n_chains`, or raise `thin`")
@@ -298,7 +298,7 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            target_accept:float|None=None, # acceptance rate the adaptation aims at (default: per method, see text)
            metric:str="identity", # continuous: "identity", or "diag"/"dense" — a covariance estimated in warm-up whitens the target
           ) -> Samples:
-    "Draw from P(x) ∝ e^{-βE(x)} with `n_chains` parallel chains; bit-identical for a given seed on any thread count."
+    "Draw from P(x) ∝ exp(-βE(x)) with `n_chains` parallel chains; bit-identical for a given seed on any thread count."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     n_draws = check_int(n_draws, 'n_draws', minimum=1)
     n_chains = check_int(n_chains, 'n_chains', minimum=1)

@@ -32,7 +32,7 @@ _HEAD = 4  # header: [n_layers L, activation code, 1/s², dim d], then the width
 
 @njit
 def _sigmoid(z):
-    "1/(1+e^{-z}), without overflow for any z."
+    "1/(1+exp(-z)), without overflow for any z."
     if z >= 0.0: return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
@@ -193,7 +193,7 @@ def _neural_rows(X, p, what, width):
 
 # %% ../nbs/12_neural.ipynb #2b47578d
 class NeuralEnergy(EnergyModel):
-    "E_θ(x) = MLP_θ(x) + |x|²/2s² on R^dim: a multilayer perceptron tilting a Gaussian base, trainable by CD/PCD."
+    "E_θ(x) = MLP_θ(x) + |x|²/2s² on ℝᵈⁱᵐ: a multilayer perceptron tilting a Gaussian base, trainable by CD/PCD."
     domain = "continuous"
     def __init__(self,
                  hidden=(64, 64), # widths of the hidden layers (at least one layer)
@@ -249,7 +249,7 @@ class NeuralEnergy(EnergyModel):
     # --- the partition function -----------------------------------------------------------------------------------
     @property
     def integration_box(self) -> np.ndarray:
-        "The default box of `box_log_partition`: ±7s on every axis (where the Gaussian base alone is down by e^{-24.5})."
+        "The default box of `box_log_partition`: ±7s on every axis (where the Gaussian base alone is down by exp(-24.5))."
         return np.tile([-7.0 * self.confinement, 7.0 * self.confinement], (self.dim, 1))
     def _own_log_partition_methods(self):
         return {"box": lambda **kw: box_log_partition(self, **{"n_points": 401, **kw})}
@@ -307,11 +307,11 @@ def _params_key(self:NeuralEnergy): return (self.beta, self._packed.tobytes())
 def box_log_partition(model:EnergyModel, # a continuous model of dimension 1–3
                       bounds=None, # the box: (dim, 2) rows (lo, hi); default `model.bounds` or `model.integration_box`
                       n_points:int=201, # nodes per axis, odd (the halved rule uses every other node)
-                      edge_tol:float=1e-10, # warn if e^{-β(E - E_min)} on the box's faces exceeds this
+                      edge_tol:float=1e-10, # warn if exp(-β(E - E_min)) on the box's faces exceeds this
                       max_points:int=2 ** 24, # refuse (ValueError) above this many nodes in all
                       chunk:int=2 ** 16, # energies evaluated per batch
                      ) -> LogZ: # log Z, with |log Z_h - log Z_2h| as `stderr`
-    "log ∫ e^{-βE} dx over a box by the composite trapezoidal rule on a fixed grid; the error estimated by halving."
+    "log ∫ exp(-βE) dx over a box by the composite trapezoidal rule on a fixed grid; the error estimated by halving."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     if model.domain != "continuous": raise ValueError("the box rule needs a continuous domain; use method='exact'")
     d = model.dim
@@ -344,7 +344,7 @@ def box_log_partition(model:EnergyModel, # a continuous model of dimension 1–3
         amax = max(amax, float(a.max()))
         on_edge = ((digits == 0) | (digits == k - 1)).any(axis=1)
         if on_edge.any(): edge_max = max(edge_max, float(a[on_edge].max()))
-    if not np.isfinite(amax): raise ValueError("e^{-βE} is zero (or infinite) everywhere in the box")
+    if not np.isfinite(amax): raise ValueError("exp(-βE) is zero (or infinite) everywhere in the box")
     fine, crude = logsumexp(fine), logsumexp(crude)
     edge = math.exp(edge_max - amax)
     if edge > edge_tol:
@@ -457,7 +457,7 @@ def plot_density(model:EnergyModel, # a 2-D model
                  log_z:float|None=None, # log Z for the normalised density (default: model.log_partition())
                  title:str|None=None, # the Axes' title
                 ):
-    "Heat map of the normalised density e^{-βE}/Z of a 2-D model, with data points on top; returns the Axes."
+    "Heat map of the normalised density exp(-βE)/Z of a 2-D model, with data points on top; returns the Axes."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     if model.dim != 2: raise ValueError(f"`model` must be 2-D, got dimension {model.dim}")
     b = check_array(bounds, 'bounds', shape=(2, 2))
@@ -473,6 +473,6 @@ def plot_density(model:EnergyModel, # a 2-D model
     if data is not None:
         D = check_array(data, 'data', ndim=2)
         ax.scatter(D[:, 0], D[:, 1], s=1.5, c="tab:red", alpha=0.5, linewidths=0)
-    ax.set_xlim(*b[0]); ax.set_ylim(*b[1]); ax.set_aspect("equal")
+    ax.set_xlim(*b[0]); ax.set_ylim(*b[1]); ax.set_aspect("equal"); ax.set_xlabel("$x_1$"); ax.set_ylabel("$x_2$")
     if title: ax.set_title(title, fontsize=9)
     return ax

@@ -85,7 +85,7 @@ def _unit_rise(model, x, e_min, v):
             s *= 2.0
         if s >= 1e12:
             raise ValueError(f"β(E - E_min) does not reach 1 within 1e12 of the mode along {sign * v} (at β = {beta:g}): "
-                             "e^{-βE} is flat there, so Z does not exist; add a confining term or give `bounds`")
+                             "exp(-βE) is flat there, so Z does not exist; add a confining term or give `bounds`")
         lo = s / 2
         for _ in range(40):  # bisect to 1e-12 relative: only the order of magnitude matters, but cheaply
             mid = 0.5 * (lo + s)
@@ -95,9 +95,9 @@ def _unit_rise(model, x, e_min, v):
     return 0.5 * (sides[0] + sides[1])
 
 def whiten(model) -> tuple:
-    "Mode x*, its energy E(x*), and a matrix A with x = x* + A u putting the mass of e^{-βE} at |u| ~ 1."
+    "Mode x*, its energy E(x*), and a matrix A with x = x* + A u putting the mass of exp(-βE) at |u| ~ 1."
     _check_model(model, continuous=True)
-    if model.beta == 0.0: raise ValueError("at β = 0, e^{-βE} = 1 is flat: there is no mass to whiten")
+    if model.beta == 0.0: raise ValueError("at β = 0, exp(-βE) = 1 is flat: there is no mass to whiten")
     x, e_min = _minimize_energy(model)
     V = _directions(model, x, e_min)
     scales = np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(model.dim)])
@@ -105,13 +105,13 @@ def whiten(model) -> tuple:
 
 # %% ../nbs/01_partition.ipynb #24df757f
 def _check_integrable(model, x, e_min, A):
-    "Raise ValueError if e^{-βE} does not decay faster than |x|^{-d} along some ± whitened direction."
+    "Raise ValueError if exp(-βE) does not decay faster than |x|⁻ᵈ along some ± whitened direction."
     d, beta = model.dim, model.beta
     for i in range(d):
         for sign in (1.0, -1.0):
             v = sign * A[:, i]
             e1, e2 = _energy_at(model, np.array([x + 1e4 * v, x + 1e8 * v]))
-            if np.isnan(e1) or np.isnan(e2): raise ValueError("the energy is NaN far from the mode: e^{-βE} cannot be integrated")
+            if np.isnan(e1) or np.isnan(e2): raise ValueError("the energy is NaN far from the mode: exp(-βE) cannot be integrated")
             t1 = -beta * (e1 - e_min) + d * math.log(1e4)
             t2 = -beta * (e2 - e_min) + d * math.log(1e8)
             if not (t2 < t1 - 1.0):
@@ -121,7 +121,7 @@ def _check_integrable(model, x, e_min, A):
 
 # %% ../nbs/01_partition.ipynb #28bed7f3
 def _box_parts(model, x, e_min):
-    "The integrand e^{-β(E - E_min)} on the boxes of `model.bounds` cut at the mode x: [(g, lo, hi), ...]."
+    "The integrand exp(-β(E - E_min)) on the boxes of `model.bounds` cut at the mode x: [(g, lo, hi), ...]."
     beta, bounds, d = model.beta, model.bounds, model.dim
     g = lambda X: np.exp(-beta * (_energy_at(model, X) - e_min))
     boxes = [[]]
@@ -131,14 +131,14 @@ def _box_parts(model, x, e_min):
     return [(g, np.array([lo for lo, _ in b]), np.array([hi for _, hi in b])) for b in boxes]
 
 def _orthant_parts(model, x, e_min):
-    "The whitened integrand |det A| e^{-β(E(x + Au) - E_min)} on the 2^d orthants, each reflected onto [0, ∞)^d."
+    "The whitened integrand |det A| exp(-β(E(x + Au) - E_min)) on the 2ᵈ orthants, each reflected onto [0, ∞)ᵈ."
     d, beta = model.dim, model.beta
     V = _directions(model, x, e_min)
     A = V * np.array([_unit_rise(model, x, e_min, V[:, i]) for i in range(d)])
     _check_integrable(model, x, e_min, A)
     det = abs(np.linalg.det(A))
     f = lambda U: det * np.exp(-beta * (_energy_at(model, x + U @ A.T) - e_min))
-    parts = []  # orthant k, reflected onto [0, ∞)^d (SciPy's cubature mishandles a lower limit of -∞)
+    parts = []  # orthant k, reflected onto [0, ∞)ᵈ (SciPy's cubature mishandles a lower limit of -∞)
     for k in range(2 ** d):
         s = np.array([1.0 if (k >> i) & 1 else -1.0 for i in range(d)])
         parts.append((lambda U, s=s: f(U * s), np.zeros(d), np.full(d, np.inf)))
@@ -149,7 +149,7 @@ def quadrature_log_partition(model:EnergyModel, # a continuous model of dimensio
                              rtol:float=1e-12, # relative tolerance asked of the cubature
                              max_subdivisions:int=20_000, # cap on the adaptive subdivisions
                             ) -> LogZ: # log Z with the integrator's error estimate as `stderr`
-    "log Z = log ∫ e^{-βE(x)} dx by adaptive Gauss–Kronrod cubature in whitened coordinates (1–2 D)."
+    "log Z = log ∫ exp(-βE(x)) dx by adaptive Gauss–Kronrod cubature in whitened coordinates (1–2 D)."
     from scipy.integrate import cubature
     _check_model(model)
     if model.domain != "continuous": raise ValueError("quadrature needs a continuous domain; use method='exact' (enumeration)")
@@ -161,7 +161,7 @@ def quadrature_log_partition(model:EnergyModel, # a continuous model of dimensio
     beta = model.beta
     bounds = model.bounds
     if beta == 0.0:
-        if bounds is None: raise ValueError("at β = 0, e^{-βE} = 1 is not integrable over R^d: Z is infinite")
+        if bounds is None: raise ValueError("at β = 0, exp(-βE) = 1 is not integrable over R^d: Z is infinite")
         return LogZ(float(np.sum(np.log(bounds[:, 1] - bounds[:, 0]))), 0.0, "quadrature")
     x, e_min = _minimize_energy(model)
     parts = _box_parts(model, x, e_min) if bounds is not None else _orthant_parts(model, x, e_min)
@@ -237,7 +237,7 @@ class Gaussian(EnergyModel):
                  mu=0.0, # mean: a number (1-D) or a vector (d-D)
                  sigma:float|None=None, # standard deviation (1-D; default 1), or isotropic scale in d-D
                  cov=None, # covariance matrix (d-D), symmetric positive definite
-                 beta:float=1.0, # inverse temperature: P ∝ e^{-βE} = N(μ, Σ/β)
+                 beta:float=1.0, # inverse temperature: P ∝ exp(-βE) = N(μ, Σ/β)
                 ):
         super().__init__(beta)
         mu, sd, cov_m = _gaussian_params(mu, sigma, cov)
@@ -471,7 +471,7 @@ def _quadratic_energy_fn(x, p):
 
 
 class BoltzmannMachine(EnergyModel):
-    "Fully visible Boltzmann machine E(x) = -xᵀWx/2 - bᵀx on {0,1}^d or {-1,+1}^d (W symmetric, zero diagonal)."
+    "Fully visible Boltzmann machine E(x) = -xᵀWx/2 - bᵀx on {0, 1}ᵈ or {-1, +1}ᵈ (W symmetric, zero diagonal)."
     def __init__(self,
                  W, # (d, d) couplings, symmetric with zero diagonal
                  b=None, # (d,) biases / fields (default 0)
@@ -517,7 +517,7 @@ class BoltzmannMachine(EnergyModel):
 
 # %% ../nbs/01_partition.ipynb #04ed816b
 class Bernoulli(BoltzmannMachine):
-    "d independent binary units with logits θ (E = -θᵀx on {0,1}^d): Z(β) = Π(1 + e^{βθ}). Give `p` or `logits`."
+    "d independent binary units with logits θ (E = -θᵀx on {0, 1}ᵈ): Z(β) = Π(1 + exp(βθ)). Give `p` or `logits`."
     def __init__(self, p=None, # success probabilities in (0, 1)
                  logits=None, # or the logits θ = log p/(1-p)
                  beta:float=1.0): # inverse temperature
@@ -582,7 +582,7 @@ def grid_log_partition(model:EnergyModel, # a continuous model
                       ) -> LogZ: # log Z with the coarse-vs-fine difference as `stderr`
     "log Z by the tensor-product trapezoidal rule in whitened coordinates: k^d energy evaluations."
     if _check_model(model).domain != "continuous": raise ValueError("the grid rule needs a continuous domain")
-    if model.beta == 0.0: raise ValueError("at β = 0, e^{-βE} = 1 is not integrable: Z is infinite")
+    if model.beta == 0.0: raise ValueError("at β = 0, exp(-βE) = 1 is not integrable: Z is infinite")
     k = check_int(n_points, 'n_points', minimum=3)
     w = check_real(half_width, 'half_width', minimum=0.0, strict_min=True)
     chunk = check_int(chunk, 'chunk', minimum=1)

@@ -28,7 +28,7 @@ def _as_log_q(value, name:str, batch:tuple, allow_neg_inf:bool) -> np.ndarray:
         raise ValueError(f"`{name}` has shape {arr.shape}, which does not broadcast to the batch shape {tuple(batch)} of `x` and `x_new`")
     return arr
 
-def mh_log_acceptance(model:EnergyModel, # the target P(x) ∝ e^{-βE(x)}; only energy differences are used, never Z
+def mh_log_acceptance(model:EnergyModel, # the target P(x) ∝ exp(-βE(x)); only energy differences are used, never Z
                       x, # current state(s), shape (..., *event_shape)
                       x_new, # proposed state(s), shape (..., *event_shape); its batch shape broadcasts with `x`'s
                       log_q_forward=0.0, # log q(x_new | x), the proposal density of the move made (broadcasts to the batch)

@@ -62,7 +62,7 @@ _LN2_HI, _LN2_LO = 6.93147180369123816490e-01, 1.90821492927058770002e-10   # ln
 
 @njit
 def _sigmoid_inplace(A):
-    """A ← 1/(1 + e^{-A}) elementwise, in a form the compiler vectorises (libm's exp is a scalar call each):
+    """A ← 1/(1 + exp(-A)) elementwise, in a form the compiler vectorises (libm's exp is a scalar call each):
     e^t = 2^k e^r with k = round(t / ln 2) and |r| ≤ ln2/2 (Cody–Waite: ln 2 in two parts), e^r by its degree-12
     Taylor polynomial (truncation below 2e-16), 2^k put into the exponent bits. t is clamped to ±700, which moves a
     probability by less than 1e-304; NaN stays NaN."""
@@ -188,7 +188,7 @@ def _rbm_gibbs_chains(V0, W, bh, bv, states, warmup, thin, draws):
 # %% ../nbs/13_rbm.ipynb #4a8f19a1
 @pnjit
 def _rbm_enum_lse(Wf, bf, bo, block_bits, m_out, s_out):
-    "Per-block log-sum-exp over x ∈ {0,1}^n_f of bf·x + Σ_o softplus(bo + xᵀWf); Wf (n_f, n_o) row k = unit k's weights."
+    "Per-block log-sum-exp over x ∈ {0, 1}^n_f of bf·x + Σ_o softplus(bo + xᵀWf); Wf (n_f, n_o) row k = unit k's weights."
     n_f, n_o = Wf.shape
     for blk in prange(m_out.shape[0]):
         x = np.empty(n_f); a = np.empty(n_o)
@@ -505,7 +505,7 @@ def gibbs(self:BernoulliRBM, v, # visible states (n_samples, n_features), values
 @patch
 def free_energy(self:BernoulliRBM, v, # visible states (n_samples, n_features), values in [0, 1]
                ) -> np.ndarray: # F(v) = -v·b_v - Σ_j softplus(b_h + W v)_j, shape (n_samples,)
-    "The free energy F(v) = -log Σ_h e^{-E(v, h)} (scikit-learn's `_free_energy`)."
+    "The free energy F(v) = -log Σ_h exp(-E(v, h)) (scikit-learn's `_free_energy`)."
     v = self._validate_X(v, reset=False, name="v")
     return self._energy_batch(v)
 

@@ -61,7 +61,7 @@ def _grad_energy_u(grad, params, beta, bk, u, shift, L, whiten, xb, gx, g):
 # %% ../nbs/04a_transitions.ipynb #7782a05f
 @njit(inline='always')
 def _rwm_step(fn, params, beta, bk, shift, L, whiten, x, e, h, st, xn, xb):
-    "Random-walk Metropolis: x' = x + hξ, accepted with min{1, e^{U(x) - U(x')}}. Updates x in place; returns (U(x), α)."
+    "Random-walk Metropolis: x' = x + hξ, accepted with min{1, exp(U(x) - U(x'))}. Updates x in place; returns (U(x), α)."
     for j in range(x.shape[0]): xn[j] = x[j] + h * _next_normal(st)
     en = _energy_u(fn, params, beta, bk, xn, shift, L, whiten, xb)
     alpha = 0.0
@@ -172,10 +172,10 @@ def _fill_q(q, b, J, h, heat_bath):
         for k in range(5):
             n = 2 * k - 4
             f = J * n + h                        # local field: E = -s f + rest
-            if heat_bath:                        # P(+1) = 1/(1 + e^{-2bf})
+            if heat_bath:                        # P(+1) = 1/(1 + exp(-2bf))
                 t = 2.0 * b * f
                 p = 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
-            else:                                # Metropolis: flip with min(1, e^{-b ΔE}), ΔE = 2 s f
+            else:                                # Metropolis: flip with min(1, exp(-b ΔE)), ΔE = 2 s f
                 de = 2.0 * s * f
                 pf = 1.0 if de <= 0.0 else math.exp(-b * de)
                 p = pf if s < 0 else 1.0 - pf
@@ -366,7 +366,7 @@ def _bonds_mag_one(S):
 @njit
 def _wolff_cluster(s, L, p_add, st, stack):
     """Grow one Wolff cluster from a uniformly chosen site of the flat L×L periodic lattice s (in place) and flip it;
-    a bond to an aligned neighbour joins with probability p_add = 1 - e^{-2βJ}. Returns the cluster's size."""
+    a bond to an aligned neighbour joins with probability p_add = 1 - exp(-2βJ). Returns the cluster's size."""
     N = L * L
     seed = _next_below(st, N)
     s0 = s[seed]

@@ -178,6 +178,47 @@ def test_every_page_is_checked(site):
     assert built == set(PAGES), f"pages built but not checked: {built - set(PAGES)}; expected but not built: {set(PAGES) - built}"
 
 
+def test_links_stay_on_the_site(site):
+    "Links between pages are relative (tools/docs rewrites nbdev's absolute doc links), so a local build keeps readers on it."
+    from nbdev.config import get_config
+    cfg = get_config(path=ROOT)
+    public = cfg.doc_host.rstrip("/") + "/" + cfg.doc_baseurl.strip("/")
+    bad = {str(p.relative_to(DOCS)): n for p in DOCS.glob("*.html") if (n := p.read_text(encoding="utf-8").count(f'href="{public}'))}
+    assert not bad, f"pages linking to the public site instead of the local page: {bad}"
+
+
+# figures made outside the cell that shows them, with their labels set where they are drawn
+FIGURE_MAKERS = ("plot_density(", "demo_", "Image(")
+
+
+def test_figures_are_labelled():
+    "Every figure a notebook shows labels an axis, or is an image (axes off); the heuristic reads each cell's source."
+    bad = []
+    for nb in _notebooks():
+        for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            if c["cell_type"] != "code": continue
+            src = "".join(c["source"])
+            draws = "plt.show()" in src or any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
+            if not draws or any(m in src for m in FIGURE_MAKERS): continue
+            if not re.search(r"xlabel|ylabel|axis\([\"']off[\"']\)|set_axis_off|set_xticks\(\[\]\)", src):
+                bad.append(f"{nb.name} cell {c.get('id')}: {src.strip().splitlines()[0][:80]}")
+    assert not bad, "figures without axis labels:\n  " + "\n  ".join(bad)
+
+
+def test_sidebar_lists_every_page():
+    "nbs/sidebar.yml is written by hand (custom_sidebar): every notebook is in it once, and it names no missing one."
+    import yaml
+    def entries(o):
+        if isinstance(o, str): yield o
+        elif isinstance(o, list):
+            for x in o: yield from entries(x)
+        elif isinstance(o, dict): yield from entries(o.get("contents", []))
+    listed = list(entries(yaml.safe_load((NBS / "sidebar.yml").read_text())["website"]["sidebar"]["contents"]))
+    names = sorted(nb.name for nb in _notebooks())
+    assert sorted(listed) == names, f"not in the sidebar: {set(names) - set(listed)}; listed but missing or twice: " \
+        f"{[n for n in listed if n not in names or listed.count(n) > 1]}"
+
+
 IMGS_JS = """async () => {
   const imgs = [...document.images];
   imgs.forEach(i => { if (i.loading === 'lazy') i.loading = 'eager'; });
@@ -202,6 +243,25 @@ API_JS = """() => [...document.querySelectorAll('.cell-output-markdown')].flatMa
           !!(h.parentElement.querySelector('pre code'))})))"""
 
 
+LAYOUT_JS = r"""() => {
+  const scrolls = el => {   // the element or a box around it scrolls sideways (a visible scrollbar), so nothing is lost
+    for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const o = getComputedStyle(e).overflowX; if (o === 'auto' || o === 'scroll') return true; }
+    return false; };
+  const clipped = [...document.querySelectorAll('main .katex-display, main table, main pre')].filter(el =>
+      el.scrollWidth > el.clientWidth + 1 && !scrolls(el)).map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 60));
+  // raw TeX or a markdown escape left in prose: text outside math, code and the sidebar
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT, {acceptNode: n =>
+      n.parentElement.closest('.katex, .math, code, pre, script, style, .sourceCode') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  const raw = [];
+  for (let n; (n = walker.nextNode()) && raw.length < 5;) {
+    const m = n.textContent.match(/\\[*_]|\\(mathbb|frac|hat|log|sum|int|beta|theta|sigma|mu|le|ge|cdot)\b|\^\{|\$\$/);
+    if (m) raw.push(n.textContent.trim().slice(0, 80));
+  }
+  return {clipped: clipped.slice(0, 5), raw};
+}"""
+
+
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_page(name, open_page):
     page, errors, blocked, served = open_page(name)
@@ -223,6 +283,10 @@ def test_page(name, open_page):
         if math["n"] and math["typeset"] < math["n"]:
             problems.append(f"maths not typeset: {math['typeset']} of {math['n']} span.math have KaTeX output; e.g. {math['untypeset']}")
         if math["errors"]: problems.append(f"KaTeX errors: {math['errors']}")
+
+    layout = page.evaluate(LAYOUT_JS)
+    if layout["clipped"]: problems.append(f"wider than the text column and not scrollable: {layout['clipped']}")
+    if layout["raw"]: problems.append(f"raw TeX or a markdown escape in the rendered text: {layout['raw']}")
 
     src = PAGES[name]
     module = _default_exp(src) if src.suffix == ".ipynb" else None
