@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from fastcore.docments import ShowDocRenderer, docments, qual_name
+from fastcore.docments import ShowDocRenderer, docments
 
 # %% auto #0
 __all__ = ['TableRenderer']
@@ -29,6 +29,10 @@ def _default(d) -> str:
 def _escape_stars(s: str) -> str:
     "A line that will be set in italics: its own `*` escaped, except inside code spans (the odd pieces between backticks)."
     return "`".join(p if i % 2 else p.replace("*", "\\*") for i, p in enumerate(s.split("`")))
+
+def _star(p) -> str:
+    "The `*` or `**` before a variadic parameter's name."
+    return "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else ""
 
 def _cell(s) -> str:
     "Table-cell safe: no newlines, no bare pipes."
@@ -56,8 +60,7 @@ def _param_rows(sym) -> list:
     rows = []
     for name, p in sig.parameters.items():
         if name in ("self", "cls"): continue
-        star = "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else ""
-        rows.append((star + name, _anno(p.annotation), _default(p.default), (dm.get(name) or {}).get("docment") or ""))
+        rows.append((_star(p) + name, _anno(p.annotation), _default(p.default), (dm.get(name) or {}).get("docment") or ""))
     ret = (dm.get("return") or {}).get("docment")
     if ret: rows.append(("**Returns**", _anno(sig.return_annotation), "", ret))
     return rows
@@ -73,9 +76,8 @@ def _signature(sym, name: str) -> str:
     for n, p in sig.parameters.items():
         if n in ("self", "cls"): continue
         if p.kind is p.KEYWORD_ONLY and not any(s.startswith("*") for s in parts): parts.append("*")
-        star = "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else ""
         a, d = _anno(p.annotation), _default(p.default)
-        parts.append(star + n + (f": {a}" if a else "") + ((" = " if a else "=") + d if d else ""))
+        parts.append(_star(p) + n + (f": {a}" if a else "") + ((" = " if a else "=") + d if d else ""))
     ret = "" if is_cls else _anno(sig.return_annotation)
     head, tail = f"{'class' if is_cls else 'def'} {name}(", ")" + (f" -> {ret}" if ret else "")
     one = head + ", ".join(parts) + tail
