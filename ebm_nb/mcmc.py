@@ -74,15 +74,36 @@ def _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx):
     return e
 
 @njit(inline='always')
-def _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
-    "One transition of kernel `code` from the chain state (x, e, g) with step h; xn … gx are scratch. Returns (e, α)."
-    if code == _RWM: return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, xn, xb)
-    if code == _MALA or code == _ULA:
-        return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, code == _MALA, xn, gn, xb, gx)
-    if code == _HMC:
-        return _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)
-    e, changed = _site_sweep(fn, params, beta, lo, hi, code == _SITE_GIBBS, x, e, st)
-    return e, float(changed)            # a sweep's "α": the number of units it changed
+def _rwm_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One random-walk Metropolis transition from the chain state (x, e, g) with step h; xn … gx are scratch. Returns (e, α)."
+    return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, xn, xb)
+
+@njit(inline='always')
+def _mala_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One MALA transition: as `_rwm_move`."
+    return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, True, xn, gn, xb, gx)
+
+@njit(inline='always')
+def _ula_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One ULA transition (α = 1): as `_rwm_move`."
+    return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, False, xn, gn, xb, gx)
+
+@njit(inline='always')
+def _hmc_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One HMC transition of `n_leapfrog` leapfrog steps: as `_rwm_move`."
+    return _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)
+
+@njit(inline='always')
+def _site_metropolis_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One sweep of single-site Metropolis flips of x ∈ {lo, hi}^d; its \"α\" is the number of units it changed."
+    e, changed = _site_sweep(fn, params, beta, lo, hi, False, x, e, st)
+    return e, float(changed)
+
+@njit(inline='always')
+def _site_gibbs_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+    "One heat-bath sweep: as `_site_metropolis_move`."
+    e, changed = _site_sweep(fn, params, beta, lo, hi, True, x, e, st)
+    return e, float(changed)
 
 # %% ../nbs/04_mcmc.ipynb #7073b611
 @njit
@@ -94,9 +115,9 @@ def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
     return k
 
 @njit(inline='always')
-def _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, c,
+def _chain(code, move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, c,
            shift, L, whiten, n_leapfrog):
-    "All transitions of chain c: warm-up (adapting the step if `adapt`), then n_draws·thin, keeping every thin-th; its acceptance."
+    "All transitions of chain c by the kernel `move` (of code `code`): warm-up (adapting the step if `adapt`), then n_draws·thin, keeping every thin-th; its acceptance."
     d = x0.shape[1]
     x = x0[c].copy(); g = np.empty(d); da = np.empty(4)
     xn = np.empty(d); gn = np.empty(d); p = np.empty(d); xb = np.empty(d); gx = np.empty(d)   # scratch (no views in the loop)
@@ -105,7 +126,7 @@ def _chain(code, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, st
     if adapt: _da_init(da, h)
     a_sum = 0.0; k = 0
     for it in range(n_warmup + n_draws * thin):
-        e, alpha = _transition(code, fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx)
+        e, alpha = move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx)
         h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
         k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
     step[c] = h
@@ -119,27 +140,27 @@ _DRIVE_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, t
 # %% ../nbs/04_mcmc.ipynb #aee4c224
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_rwm(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_RWM, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_RWM, _rwm_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_mala(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_MALA, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_MALA, _mala_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_ula(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_ULA, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_ULA, _ula_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_hmc(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_HMC, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_HMC, _hmc_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_site_metropolis(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_METROPOLIS, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_METROPOLIS, _site_metropolis_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
 def _drive_site_gibbs(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_GIBBS, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_GIBBS, _site_gibbs_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
 
 _DRIVERS = {_RWM: _drive_rwm, _MALA: _drive_mala, _ULA: _drive_ula, _HMC: _drive_hmc,
             _SITE_METROPOLIS: _drive_site_metropolis, _SITE_GIBBS: _drive_site_gibbs}
