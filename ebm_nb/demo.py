@@ -167,7 +167,7 @@ def demo_sampling(quick:bool=False, # fewer draws
                        mean_energy_mcse=float(E.std() / math.sqrt(ess_e)), exact_mean_energy=exact_mean_e,
                        ess_energy=ess_e, rhat_energy=float(rhat(E))), files=[])
     if out_dir is not None:
-        fig = _figure(figsize=(9, 3.6)); ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.6]))
+        fig = _figure(figsize=(8, 3.6)); ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.6]))
         u = np.linspace(-4, 4, 120); X, Y = np.meshgrid(u + 1, u - 1)
         P = np.stack([X, Y], axis=-1)
         ax1.contour(X, Y, np.exp(g.log_prob(P.reshape(-1, 2))).reshape(X.shape), levels=6, cmap="viridis")
@@ -359,7 +359,7 @@ def demo_ising(quick:bool=False, # an 8×8 lattice and shorter runs (a few secon
         if out_dir is not None:
             snaps.append((beta, s.draws[0, -1].copy())); traces.append((beta, method, s.energy[0, :500] / m.N, float(exact["energy"])))
     if out_dir is not None:
-        fig = _figure(figsize=(9, 3.3))
+        fig = _figure(figsize=(8, 3.1))
         for k, (beta, S) in enumerate(snaps):
             ax = fig.add_subplot(1, 3, k + 1)
             ax.imshow(S, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
@@ -367,7 +367,7 @@ def demo_ising(quick:bool=False, # an 8×8 lattice and shorter runs (a few secon
             ax.set_xticks([]); ax.set_yticks([])
         fig.suptitle(f"{L}×{L} Ising model: last draw of chain 0", fontsize=10); fig.tight_layout()
         out["files"].append(_save_png(fig, out_dir, "ising_snapshots.png", dpi=110))
-        fig = _figure(figsize=(9, 3.3))
+        fig = _figure(figsize=(8, 3.3))
         ax = fig.add_subplot(1, 1, 1)
         for (beta, method, e, ex), c in zip(traces, ("C0", "C1", "C2")):
             ax.plot(e, c=c, lw=0.6, label=f"T = {1 / beta:.3f} ({method})"); ax.axhline(ex, c=c, ls="--", lw=1)

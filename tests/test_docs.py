@@ -6,10 +6,12 @@ opened in the Debian Chromium (`/usr/bin/chromium`, or $CHROMIUM) through Playwr
 
 * a non-empty <title>;
 * no JavaScript page errors (`pageerror`); requests that leave localhost are aborted and only listed, never counted;
-* every <img> loaded (naturalWidth > 0);
+* every <img> loaded (naturalWidth > 0), and every figure legible at the column width: shown at ≥ 72 CSS px per inch
+  of the figure (from the PNG's recorded dpi), so that its text is at least its point size in pixels;
 * maths typeset: smalldocs loads KaTeX from a CDN, which is answered from the npm `katex` package's `dist/`
   ($KATEX_DIST, or .ci_work/npm/node_modules/katex/dist, or node_modules/katex/dist); every `span.math` must hold a
-  `.katex` rendering and no `.katex-error`;
+  `.katex` rendering and no `.katex-error`; display math fits the 644-px text column of the 1280-px window (long
+  equations broken into lines), wide tables and code scroll rather than being clipped;
 * chapter pages (notebooks with `#| default_exp`): the show_doc output of every exported function and class (the
   module's `__all__`): a heading with its name and the signature with its docments.
 
@@ -20,6 +22,7 @@ does not take effect with pytest 9 + xdist 3.8 here.)
 """
 
 import ast
+import base64
 import fcntl
 import functools
 import hashlib
@@ -28,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -139,7 +143,7 @@ def _katex_dist():
 def open_page(browser, server):
     "Open a page of the site: returns (page, page errors, aborted external URLs, KaTeX files served)."
     katex = _katex_dist()
-    ctx = browser.new_context()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})   # a laptop window: a 644-px text column
     ctx.set_default_timeout(30_000)
     blocked, served = [], []
 
@@ -225,8 +229,34 @@ IMGS_JS = """async () => {
   const done = i => i.complete ? Promise.resolve() :
       new Promise(r => { i.addEventListener('load', r, {once: true}); i.addEventListener('error', r, {once: true}); });
   await Promise.race([Promise.all(imgs.map(done)), new Promise(r => setTimeout(r, 20000))]);
-  return imgs.map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}));
+  return imgs.map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, natural: i.naturalWidth,
+                         shown: i.getBoundingClientRect().width, head: (i.getAttribute('src') || '').slice(0, 400)}));
 }"""
+
+MIN_PX_PER_INCH = 72   # a figure's text shows at least at its point size in CSS pixels (10 pt ticks: >= 10 px)
+
+
+def _png_dpi(data_uri):
+    "The dots per inch a PNG data URI records (matplotlib writes a pHYs chunk), or None."
+    if not data_uri.startswith("data:image/png;base64,"): return None
+    b64 = data_uri.split(",", 1)[1]
+    head = base64.b64decode(b64[: len(b64) // 4 * 4])
+    i = head.find(b"pHYs")
+    if i < 0 or len(head) < i + 13 or head[i + 12] != 1: return None   # unit 1: per metre
+    return struct.unpack(">I", head[i + 4:i + 8])[0] * 0.0254
+
+
+def _illegible(imgs):
+    "Figures shown at fewer than MIN_PX_PER_INCH CSS pixels per inch of the figure (too wide for the column)."
+    bad = []
+    for i in imgs:
+        dpi = _png_dpi(i["head"])
+        if not dpi or not i["natural"] or i["natural"] < 200: continue
+        per_inch = i["shown"] / (i["natural"] / dpi)
+        if per_inch < MIN_PX_PER_INCH:
+            bad.append(f"a {i['natural'] / dpi:.1f}-inch figure shown {i['shown']:.0f} px wide ({per_inch:.1f} px per inch)")
+    return bad
+
 
 MATH_JS = """() => {
   const spans = [...document.querySelectorAll('span.math')];
@@ -250,6 +280,10 @@ LAYOUT_JS = r"""() => {
     return false; };
   const clipped = [...document.querySelectorAll('main .katex-display, main table, main pre')].filter(el =>
       el.scrollWidth > el.clientWidth + 1 && !scrolls(el)).map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 60));
+  // display math fits the column outright (it would scroll, but a reader should see a whole equation): break long ones
+  // into lines (aligned, gathered)
+  const wide_math = [...document.querySelectorAll('main .katex-display')].filter(el => el.scrollWidth > el.clientWidth + 1)
+      .map(el => ((el.querySelector('annotation') || {}).textContent || el.textContent).trim().slice(0, 80));
   // raw TeX or a markdown escape left in prose: text outside math, code and the sidebar
   const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT, {acceptNode: n =>
       n.parentElement.closest('.katex, .math, code, pre, script, style, .sourceCode') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
@@ -258,7 +292,7 @@ LAYOUT_JS = r"""() => {
     const m = n.textContent.match(/\\[*_]|\\(mathbb|frac|hat|log|sum|int|beta|theta|sigma|mu|le|ge|cdot)\b|\^\{|\$\$/);
     if (m) raw.push(n.textContent.trim().slice(0, 80));
   }
-  return {clipped: clipped.slice(0, 5), raw};
+  return {clipped: clipped.slice(0, 5), wide_math: wide_math.slice(0, 5), raw};
 }"""
 
 
@@ -273,6 +307,8 @@ def test_page(name, open_page):
     imgs = page.evaluate(IMGS_JS)
     bad = [i["src"] for i in imgs if not i["ok"]]
     if bad: problems.append(f"{len(bad)} of {len(imgs)} images did not load: {bad[:5]}")
+    small = _illegible(imgs)
+    if small: problems.append(f"figures too wide to read at the column width (< {MIN_PX_PER_INCH} px per inch): {small}")
 
     math = page.evaluate(MATH_JS)
     if math["wants"] or math["n"]:
@@ -286,6 +322,7 @@ def test_page(name, open_page):
 
     layout = page.evaluate(LAYOUT_JS)
     if layout["clipped"]: problems.append(f"wider than the text column and not scrollable: {layout['clipped']}")
+    if layout["wide_math"]: problems.append(f"display math wider than the text column (break it into lines): {layout['wide_math']}")
     if layout["raw"]: problems.append(f"raw TeX or a markdown escape in the rendered text: {layout['raw']}")
 
     src = PAGES[name]
