@@ -10,6 +10,7 @@ from .diagnostics import *
 from .mcmc import *
 from .contrastive import *
 from .training import *
+from .bypass import *
 from .ising import *
 from .ais import *
 from .neural import *
@@ -21,10 +22,10 @@ _LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_sch
                  'BernoulliRBM', 'load_binary_digits', 'image_grid'],
          "demo": ['demo_neural', 'demo_rbm', 'demo_ising', 'print_demo_ising']}
 
-from . import kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural
-__all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural)
+from . import kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, bypass, ising, ais, neural
+__all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, bypass, ising, ais, neural)
            for n in m.__all__] + [n for names in _LAZY.values() for n in names]
-del kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, ising, ais, neural
+del kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, bypass, ising, ais, neural
 
 def __getattr__(name):
     for mod, names in _LAZY.items():

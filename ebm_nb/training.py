@@ -1,4 +1,4 @@
-"""One trainer for any model that knows ∂E/∂θ: contrastive divergence and persistent CD, three optimizers, iterate averaging, exact checkpoint/resume — checked against closed-form maximum likelihood.
+"""One trainer for any model that knows ∂E/∂θ: contrastive divergence and persistent CD (or a Z-free objective), three stochastic optimizers and L-BFGS, iterate averaging, exact checkpoint/resume — checked against closed-form maximum likelihood.
 
 Docs: https://ebm-nb.github.io/ebm_nb/training.html.md"""
 
@@ -22,13 +22,13 @@ from .kernels import _stream_states
 from .mcmc import _advance, CONTINUOUS_METHODS, DISCRETE_METHODS
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'CHECKPOINT_VERSION', 'fit']
+__all__ = ['OPTIMIZERS', 'CHECKPOINT_VERSION', 'register_objective', 'fit']
 
 # %% ../nbs/05_training.ipynb #6f1c464f
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = ("sgd", "momentum", "adam", "lbfgs")
 
 class _Optimizer:
-    "SGD, heavy-ball momentum (0.9) or Adam (0.9, 0.999, 1e-8) on a flat parameter vector; its state is arrays."
+    "SGD, heavy-ball momentum (0.9) or Adam (0.9, 0.999, 1e-8) on a flat parameter vector; its state is arrays. ('lbfgs' is `_fit_lbfgs`.)"
     def __init__(self, kind, n):
         self.kind = kind
         self.m = np.zeros(n); self.v = np.zeros(n); self.t = 0
@@ -98,29 +98,56 @@ def _check_flags(progress, trace, checkpoint):
             raise ValueError(f"`checkpoint` {checkpoint!r}: its directory does not exist")
     return checkpoint
 
+# %% ../nbs/05_training.ipynb #34fbd96c
+_OBJECTIVES = {}
+
+def register_objective(name:str, # the `method` users pass to `fit` (and to `objective`)
+                       fn, # fn(model, X) -> (value, grad): the objective to minimise, averaged over the rows of X (n, dim), and its gradient in θ
+                       check, # check(model): raises a ValueError naming what `model` lacks for this objective
+                       stderr=None, # stderr(model, X) -> standard errors of θ at the optimum, or None
+                      ) -> None:
+    "Make a Z-free objective available as `fit(model, data, method=name)`."
+    if not isinstance(name, str) or not name or name in ("cd", "pcd"): raise ValueError(f"`name` must be a new method name, got {name!r}")
+    for f, arg in ((fn, 'fn'), (check, 'check'), (stderr or callable, 'stderr')):
+        if not callable(f): raise TypeError(f"`{arg}` must be callable, got {type(f).__name__}")
+    _OBJECTIVES[name] = SimpleNamespace(fn=fn, check=check, stderr=stderr)
+
 # %% ../nbs/05_training.ipynb #75242323
 def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer, learning_rate, weight_decay,
                     lr_decay, average, sampler, step_size):
     "`fit`'s settings, checked and completed, as the dict the fingerprint hashes; with the data X and the initial θ."
-    if method not in ("cd", "pcd"): raise ValueError(f"`method` must be 'cd' or 'pcd', got {method!r}")
+    methods = ("cd", "pcd") + tuple(_OBJECTIVES)
+    if method not in methods: raise ValueError(f"`method` must be one of {methods}, got {method!r}")
+    z_free = method in _OBJECTIVES
+    if z_free: _OBJECTIVES[method].check(model)
     k = check_int(k, 'k', minimum=1)
-    epochs = check_int(epochs, 'epochs', minimum=1)
-    batch_size = check_int(batch_size, 'batch_size', minimum=1)
+    epochs = check_int((1000 if optimizer == "lbfgs" else 10) if epochs is None else epochs, 'epochs', minimum=1)
     if optimizer not in OPTIMIZERS: raise ValueError(f"`optimizer` must be one of {OPTIMIZERS}, got {optimizer!r}")
-    learning_rate = check_real(learning_rate, 'learning_rate', minimum=0.0, strict_min=True)
+    if optimizer == "lbfgs":
+        if not z_free: raise ValueError(f"`optimizer`='lbfgs' needs a deterministic objective ({tuple(_OBJECTIVES)}); "
+                                        f"the {method.upper()} gradient is a Monte Carlo estimate")
+        for v, name in ((batch_size, 'batch_size'), (learning_rate, 'learning_rate')):
+            if v is not None: raise ValueError(f"`{name}` does not apply to optimizer='lbfgs' (full batch, step sizes by line search)")
+        if average: raise ValueError("`average` applies to the stochastic optimizers, not to optimizer='lbfgs'")
+    batch_size = check_int(100 if batch_size is None else batch_size, 'batch_size', minimum=1)
+    learning_rate = check_real(0.01 if learning_rate is None else learning_rate, 'learning_rate', minimum=0.0, strict_min=True)
     weight_decay = check_real(weight_decay, 'weight_decay', minimum=0.0)
     lr_decay = check_real(lr_decay, 'lr_decay', minimum=0.0)
     average = check_real(average, 'average', minimum=0.0, maximum=1.0)
     X = _check_data(model, X)
     batch_size = min(batch_size, X.shape[0])
     continuous = model.domain == "continuous"
+    if z_free:                       # no chains: the sampler's settings have no meaning
+        for v, name in ((sampler, 'sampler'), (step_size, 'step_size'), (n_chains, 'n_chains')):
+            if v is not None: raise ValueError(f"`{name}` applies to method='cd' or 'pcd', not to the Z-free method={method!r}")
+        sampler = step_size = None; n_chains = batch_size
     allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
-    if sampler is None: sampler = "mala" if continuous else "gibbs"
-    if sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
-    if sampler in ("mala", "langevin", "hmc") and model._sampler_functions()[1] is None:
+    if sampler is None and not z_free: sampler = "mala" if continuous else "gibbs"
+    if not z_free and sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
+    if not z_free and sampler in ("mala", "langevin", "hmc") and model._sampler_functions()[1] is None:
         raise ValueError(f"sampler={sampler!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=..., "
                          "or use sampler='metropolis')")
-    if continuous: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+    if continuous and not z_free: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
     elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
     theta = model.get_theta()
     model.grad_theta(X[:1].reshape((1,) + tuple(model.event_shape)))  # fail early if ∂E/∂θ is missing
@@ -132,6 +159,13 @@ def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer
     return settings, X, theta
 
 # %% ../nbs/05_training.ipynb #a3e72729
+_CHAIN_STATS = ("data_energy", "model_energy", "grad_norm", "acceptance")
+_OBJECTIVE_STATS = ("data_energy", "objective", "grad_norm")
+
+def _epoch_stats(settings):
+    "The per-epoch means the history records: energies of data and samples, |∇|, acceptance — or, without chains, the objective."
+    return _OBJECTIVE_STATS if settings["method"] in _OBJECTIVES else _CHAIN_STATS
+
 def _start_run(X, settings, theta, seed):
     "A fresh run: θ, optimizer, counters, averaging sums, history, shuffler, chain streams (and PCD's chains), seeded."
     s, n = settings, X.shape[0]
@@ -140,7 +174,7 @@ def _start_run(X, settings, theta, seed):
     run = SimpleNamespace(theta=theta, opt=_Optimizer(s["optimizer"], theta.size), shuffler=np.random.default_rng(ss_shuffle),
                           t_update=0, epoch=0, avg_sum=np.zeros(theta.size), avg_n=0,
                           avg_start=total - int(round(s["average"] * total)) if s["average"] > 0 else total + 1,
-                          hist=dict(data_energy=[], model_energy=[], grad_norm=[], acceptance=[], theta=[], trace=[]))
+                          hist={**{key: [] for key in _epoch_stats(s)}, "theta": [], "trace": []})
     if s["method"] == "pcd":
         run.chains = X[np.random.default_rng(ss_init).integers(0, n, size=s["n_chains"])].copy()
         run.streams = _stream_states(ss_chains, s["n_chains"])
@@ -174,6 +208,7 @@ def _resume(model, run, checkpoint, fingerprint, epochs):
 def _update(model, run, batch, settings, epoch, trace):
     "One minibatch update of θ (and of the chains); returns (E(data), E(model), |gradient|, acceptance), batch means."
     s, es = settings, tuple(model.event_shape)
+    if s["method"] in _OBJECTIVES: return _objective_update(model, run, batch, s, epoch, trace)
     if s["method"] == "cd":  # one chain per data point, each with its own stream (rows of `streams`, advanced in place)
         neg, acc = _advance(model, np.ascontiguousarray(batch.reshape(-1, model.dim)), s["k"], run.streams[:batch.shape[0]],
                             s["sampler"], s["step_size"])
@@ -185,33 +220,45 @@ def _update(model, run, batch, settings, epoch, trace):
     g_data = model.grad_theta(batch.reshape((-1,) + es)).mean(axis=0)
     g_model = model.grad_theta(neg.reshape((-1,) + es)).mean(axis=0)
     grad = model.beta * (g_model - g_data) - s["weight_decay"] * run.theta
+    _step(model, run, grad, s, epoch, trace)
+    return (float(model.energy(batch.reshape((-1,) + es)).mean()), float(model.energy(neg.reshape((-1,) + es)).mean()),
+            float(np.linalg.norm(grad)), float(np.mean(acc)))
+
+def _step(model, run, grad, s, epoch, trace):
+    "One optimizer step along the ascent direction `grad` at the decayed rate; the update counter and the averaging sum."
     if not np.all(np.isfinite(grad)):
         raise FloatingPointError(f"the gradient became non-finite at update {run.t_update} (epoch {epoch}): "
-                                 "lower `learning_rate` or `step_size`")
+                                 "lower `learning_rate`" + (" or `step_size`" if s["step_size"] is not None else ""))
     lr = s["learning_rate"] / (1.0 + s["lr_decay"] * run.t_update)
     run.theta = run.opt.step(run.theta, grad, lr)
     try: model.set_theta(run.theta)
     except ValueError as e:
         raise FloatingPointError(f"the parameters diverged at update {run.t_update} (epoch {epoch}): {e}; "
-                                 "lower `learning_rate` or `step_size`") from None
+                                 "lower `learning_rate`" + (" or `step_size`" if s["step_size"] is not None else "")) from None
     run.t_update += 1
     if run.t_update >= run.avg_start: run.avg_sum += run.theta; run.avg_n += 1
     if trace: run.hist["trace"].append(run.theta.copy())
-    return (float(model.energy(batch.reshape((-1,) + es)).mean()), float(model.energy(neg.reshape((-1,) + es)).mean()),
-            float(np.linalg.norm(grad)), float(np.mean(acc)))
+
+def _objective_update(model, run, batch, s, epoch, trace):
+    "`_update` for a Z-free objective: its minibatch gradient, no chains; returns (E(data), the objective, |gradient|) before the step."
+    value, g = _OBJECTIVES[s["method"]].fn(model, batch)
+    grad = -g - s["weight_decay"] * run.theta          # the optimizers ascend: minus the objective's gradient
+    e_data = float(model.energy(batch.reshape((-1,) + tuple(model.event_shape))).mean())
+    _step(model, run, grad, s, epoch, trace)
+    return e_data, float(value), float(np.linalg.norm(grad))
 
 # %% ../nbs/05_training.ipynb #eb9868a0
 def _run_epoch(model, X, run, settings, epoch, trace):
     "One pass over the shuffled data in minibatches; appends the epoch's means and θ to the history."
     n, bs = X.shape[0], settings["batch_size"]
     order = run.shuffler.permutation(n)
-    sums, nb = [0.0, 0.0, 0.0, 0.0], 0
+    stats = _epoch_stats(settings)
+    sums, nb = [0.0] * len(stats), 0
     for bstart in range(0, n, bs):
         for j, v in enumerate(_update(model, run, X[order[bstart:bstart + bs]], settings, epoch, trace)): sums[j] += v
         nb += 1
-    h = run.hist
-    h["data_energy"].append(sums[0] / nb); h["model_energy"].append(sums[1] / nb)
-    h["grad_norm"].append(sums[2] / nb); h["acceptance"].append(sums[3] / nb); h["theta"].append(run.theta.copy())
+    for key, v in zip(stats, sums): run.hist[key].append(v / nb)
+    run.hist["theta"].append(run.theta.copy())
 
 def _checkpoint_state(run, fingerprint):
     "Everything the next epoch depends on, as the arrays of a checkpoint."
@@ -230,8 +277,8 @@ def _train(model, X, run, settings, trace, progress, checkpoint, fingerprint):
             run.epoch = epoch + 1
             if checkpoint is not None: _save_checkpoint(checkpoint, _checkpoint_state(run, fingerprint))
             h = run.hist
-            bar.set_postfix_str(f"|grad| {h['grad_norm'][-1]:.3g}  E(data) {h['data_energy'][-1]:.4g}  "
-                                f"E(model) {h['model_energy'][-1]:.4g}", refresh=False)
+            last = f"E(model) {h['model_energy'][-1]:.4g}" if "model_energy" in h else f"objective {h['objective'][-1]:.6g}"
+            bar.set_postfix_str(f"|grad| {h['grad_norm'][-1]:.3g}  E(data) {h['data_energy'][-1]:.4g}  {last}", refresh=False)
             bar.update()
 
 def _finish(model, run):
@@ -243,16 +290,40 @@ def _finish(model, run):
     out.update(final_theta=theta, last_theta=last, averaged_over=run.avg_n, updates=run.t_update, theta_names=model.theta_names)
     return out
 
+# %% ../nbs/05_training.ipynb #ce20d7ed
+def _fit_lbfgs(model, X, s, theta, tol, progress, trace):
+    "Minimise the Z-free objective of `s` on all of X by L-BFGS-B; the model ends at the optimum; the history."
+    from scipy.optimize import minimize
+    obj, wd, hist = _OBJECTIVES[s["method"]], s["weight_decay"], dict(objective=[], theta=[])
+    def f(t):
+        model.set_theta(t)
+        v, g = obj.fn(model, X)
+        return v + 0.5 * wd * float(t @ t), g + wd * t
+    with tqdm(total=s["epochs"], desc="fit (L-BFGS)", unit="it", file=sys.stderr, disable=not progress) as bar:
+        def record(intermediate_result):
+            hist["objective"].append(float(intermediate_result.fun)); hist["theta"].append(intermediate_result.x.copy())
+            bar.set_postfix_str(f"objective {intermediate_result.fun:.10g}", refresh=False); bar.update()
+        res = minimize(f, theta, jac=True, method="L-BFGS-B", callback=record,
+                       options=dict(maxiter=s["epochs"], gtol=tol, ftol=0.0, maxcor=20, maxls=50))
+    value, g = f(res.x)                                   # the model is left at the optimum
+    out = dict(objective=np.array(hist["objective"]), theta=np.array(hist["theta"]).reshape(-1, theta.size),
+               final_theta=res.x.copy(), last_theta=res.x.copy(), final_objective=value, grad_max=float(np.abs(g).max()),
+               converged=bool(res.success or np.abs(g).max() <= tol), message=str(res.message), iterations=int(res.nit), updates=int(res.nit),
+               averaged_over=0, theta_names=model.theta_names,
+               stderr=obj.stderr(model, X) if obj.stderr is not None and wd == 0 else None)
+    if trace: out["trace"] = out["theta"]
+    return out
+
 # %% ../nbs/05_training.ipynb #2371321d
 def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_theta
         data, # training data, shape (n, *event_shape)
-        method:str="pcd", # "cd" (chains restart at the minibatch) or "pcd" (persistent chains)
+        method:str="pcd", # "cd" (chains restart at the minibatch), "pcd" (persistent chains), or a Z-free objective ("pl")
         k:int=1, # MCMC transitions per update
         n_chains:int|None=None, # persistent chains for PCD (default: batch_size); CD uses one per data point
-        epochs:int=10, # passes over the data
-        batch_size:int=100, # data points per update
-        optimizer:str="sgd", # "sgd", "momentum" or "adam"
-        learning_rate:float=0.01, # step size of the optimizer
+        epochs:int|None=None, # passes over the data (default 10); with "lbfgs" the iteration cap (default 1000)
+        batch_size:int|None=None, # data points per update (default 100; not with "lbfgs")
+        optimizer:str="sgd", # "sgd", "momentum", "adam", or "lbfgs" (full batch, Z-free objectives only)
+        learning_rate:float|None=None, # step size of the optimizer (default 0.01; not with "lbfgs")
         weight_decay:float=0.0, # L2 penalty coefficient on θ
         lr_decay:float=0.0, # η_t = learning_rate / (1 + lr_decay·t)
         average:float=0.0, # Polyak–Ruppert: average the iterates over this final fraction of updates (0: off)
@@ -262,12 +333,16 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
         progress:bool=True, # print a progress bar to stderr
         checkpoint=None, # path of an .npz checkpoint: resumed if it exists, written after every epoch
         trace:bool=False, # also record θ after every update (history["trace"])
+        tol:float=1e-8, # "lbfgs": stop when every component of the objective's gradient is below this
        ) -> dict: # history: per-epoch arrays, the trajectory of θ, and the final (averaged) θ
-    "Fit `model` to `data` by CD-k or persistent CD; the model's parameters are updated in place."
+    "Fit `model` to `data` by CD-k, persistent CD or a Z-free objective; the model's parameters are updated in place."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     checkpoint = _check_flags(progress, trace, checkpoint)
     settings, X, theta = _check_settings(model, data, method, k, n_chains, epochs, batch_size, optimizer, learning_rate,
                                          weight_decay, lr_decay, average, sampler, step_size)
+    if optimizer == "lbfgs":
+        if checkpoint is not None: raise ValueError("`checkpoint` applies to the stochastic optimizers; an L-BFGS run is deterministic: rerun it")
+        return _fit_lbfgs(model, X, settings, theta, check_real(tol, 'tol', minimum=0.0, strict_min=True), progress, trace)
     fingerprint = _fingerprint(model, X, settings)
     run = _start_run(X, settings, theta, seed)
     if checkpoint is not None and os.path.exists(checkpoint): _resume(model, run, checkpoint, fingerprint, settings["epochs"])

@@ -244,7 +244,10 @@ SCALARS = [
       allowed=eb.DISCRETE_METHODS),
     S("run_chains", "step_size", lambda v: eb.run_chains(G1, chains(G1), 1, eb.rng_states(0, 3), step_size=v), "pos_real"),
     S("exact_cd_gradient", "k", lambda v: eb.exact_cd_gradient(BM, BM_DATA, v), "int_min0"),
-    S("fit", "method", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=v, **FIT_KW), "choice", allowed=("cd", "pcd")),
+    S("fit", "method", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=v, **FIT_KW), "choice", allowed=("cd", "pcd", "pl")),
+    S("fit", "tol", lambda v: eb.fit(BM, BM_DATA, method="pl", optimizer="lbfgs", tol=v, progress=False), "pos_real"),
+    S("objective", "method", lambda v: eb.objective(BM, BM_DATA, v), "choice", allowed=("pl",)),
+    S("register_objective", "name", lambda v: eb.register_objective(v, lambda m, X: (0.0, None), lambda m: None), "name", ("name",)),
     S("fit", "k", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, k=v, **FIT_KW), "int_min1"),
     S("fit", "epochs", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "epochs": v}), "int_min1"),
     S("fit", "batch_size", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "batch_size": v}), "int_min1"),
@@ -338,6 +341,7 @@ SCALARS = [
     S("demo_rbm", "out_dir", lambda v: eb.demo_rbm(quick=True, out_dir=v or 5), "path"),
 ]
 BM_DATA = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]])
+BIN40 = (np.random.default_rng(5).random((40, 3)) < 0.5).astype(np.float64)   # enough rows for a finite PL optimum
 
 
 @pytest.mark.parametrize("name,call,kind,names,allowed", SCALARS)
@@ -547,6 +551,13 @@ BAD = [
     B("exact_gradient", "not_a_model", lambda: eb.exact_gradient(NOT_MODEL, [[0.0]]), ("model",)),
     B("exact_cd_gradient", "not_a_model", lambda: eb.exact_cd_gradient(NOT_MODEL, [[0.0]], 1), ("model",)),
     B("fit", "not_a_model", lambda: eb.fit(NOT_MODEL, DATA1, **FIT_KW), ("model",)),
+    B("fit", "pl_continuous", lambda: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method="pl", progress=False), ("binary or spin",)),
+    B("fit", "lbfgs_cd", lambda: eb.fit(BM, BM_DATA, method="cd", optimizer="lbfgs", progress=False), ("optimizer",)),
+    B("fit", "lbfgs_batch_size", lambda: eb.fit(BM, BM_DATA, method="pl", optimizer="lbfgs", batch_size=5, progress=False), ("batch_size",)),
+    B("objective", "not_a_model", lambda: eb.objective(NOT_MODEL, BM_DATA, "pl"), ("model",)),
+    B("objective", "continuous", lambda: eb.objective(eb.Gaussian(0.0, 1.0), DATA1, "pl"), ("binary or spin",)),
+    B("objective", "bad_data", lambda: eb.objective(BM, np.full((4, 3), 0.5), "pl"), ("data", "0/1")),
+    B("register_objective", "not_callable", lambda: eb.register_objective("mine", 3, 4), ("fn",)),
     B("fit", "untrainable", lambda: eb.fit(eb.Energy(quad2, [1.0], dim=2, grad=quad2_grad), np.zeros((4, 2)), **FIT_KW),
       ("grad_theta",)),
     B("fit", "discrete_step_size", lambda: eb.fit(eb.Bernoulli(p=[0.5]), np.zeros((4, 1)), **FIT_KW), ("step_size",)),
@@ -622,6 +633,14 @@ def _increasing_or_refuse(s, name):
     if not np.all(np.diff(s) > 0): raise AssertionError(f"schedule not strictly increasing: {s!r}")
     raise ValueError(f"strictly increasing: a pass for `{name}`")
 
+
+
+def _register_objective_and_use():
+    "A registered objective (a quadratic in θ) minimised by fit(..., optimizer='lbfgs') lands on its minimum."
+    eb.register_objective("fuzz_quadratic", lambda m, X: (float(((m.get_theta() - 1.0) ** 2).sum()), 2.0 * (m.get_theta() - 1.0)),
+                          lambda m: None)
+    m = eb.Bernoulli(p=[0.5, 0.5])
+    return eb.fit(m, np.zeros((3, 2)), method="fuzz_quadratic", optimizer="lbfgs", progress=False)["final_theta"] - 1.0
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -700,6 +719,10 @@ VALID = [
     V("fit", "cd_pcd", lambda: [eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=m, optimizer=o, **FIT_KW)
                                for m, o in (("cd", "adam"), ("pcd", "momentum"))]
                               + [eb.fit(eb.Bernoulli(p=[0.5, 0.5]), BIN2, **{**FIT_KW, "step_size": None})]),
+    V("objective", "pl", lambda: eb.objective(BM, BM_DATA, "pl")),
+    V("fit", "pl", lambda: [eb.fit(eb.BoltzmannMachine(np.zeros((3, 3))), BIN40, method="pl", optimizer=o, progress=False,
+                                   **({} if o == "lbfgs" else dict(epochs=2, batch_size=5, seed=0)))["final_theta"] for o in ("lbfgs", "adam")]),
+    V("register_objective", "a_method", lambda: _register_objective_and_use()),
     V("kaufman_log_partition", "small", lambda: [eb.kaufman_log_partition(L, K) for L in (2, 3, 16) for K in (0.0, 0.44, 3.0)]),
     V("density_of_states", "L3", lambda: eb.density_of_states(3)),
     V("Ising", "exact", lambda: (ISING.log_partition(), ISING.energy(np.ones((4, 4))), ISING.exact_observables())),
