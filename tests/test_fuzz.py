@@ -244,9 +244,9 @@ SCALARS = [
       allowed=eb.DISCRETE_METHODS),
     S("run_chains", "step_size", lambda v: eb.run_chains(G1, chains(G1), 1, eb.rng_states(0, 3), step_size=v), "pos_real"),
     S("exact_cd_gradient", "k", lambda v: eb.exact_cd_gradient(BM, BM_DATA, v), "int_min0"),
-    S("fit", "method", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=v, **FIT_KW), "choice", allowed=("cd", "pcd", "pl")),
+    S("fit", "method", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=v, **FIT_KW), "choice", allowed=("cd", "pcd", "pl", "ratio_matching", "mpf")),
     S("fit", "tol", lambda v: eb.fit(BM, BM_DATA, method="pl", optimizer="lbfgs", tol=v, progress=False), "pos_real"),
-    S("objective", "method", lambda v: eb.objective(BM, BM_DATA, v), "choice", allowed=("pl",)),
+    S("objective", "method", lambda v: eb.objective(BM, BM_DATA, v), "choice", allowed=("pl", "ratio_matching", "mpf")),
     S("register_objective", "name", lambda v: eb.register_objective(v, lambda m, X: (0.0, None), lambda m: None), "name", ("name",)),
     S("fit", "k", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, k=v, **FIT_KW), "int_min1"),
     S("fit", "epochs", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "epochs": v}), "int_min1"),
@@ -719,7 +719,7 @@ VALID = [
     V("fit", "cd_pcd", lambda: [eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=m, optimizer=o, **FIT_KW)
                                for m, o in (("cd", "adam"), ("pcd", "momentum"))]
                               + [eb.fit(eb.Bernoulli(p=[0.5, 0.5]), BIN2, **{**FIT_KW, "step_size": None})]),
-    V("objective", "pl", lambda: eb.objective(BM, BM_DATA, "pl")),
+    V("objective", "flips", lambda: [eb.objective(BM, BM_DATA, m) for m in ("pl", "ratio_matching", "mpf")]),
     V("fit", "pl", lambda: [eb.fit(eb.BoltzmannMachine(np.zeros((3, 3))), BIN40, method="pl", optimizer=o, progress=False,
                                    **({} if o == "lbfgs" else dict(epochs=2, batch_size=5, seed=0)))["final_theta"] for o in ("lbfgs", "adam")]),
     V("register_objective", "a_method", lambda: _register_objective_and_use()),
