@@ -25,7 +25,7 @@ _FLIP_CODES = {"pl": 0, "ratio_matching": 1, "mpf": 2}   # the objectives that a
 
 @njit
 def _softplus_sigmoid(u):
-    "(log(1 + e^u), 1/(1 + e^-u)) without overflow."
+    "(log(1 + e^u), 1/(1 + e^-u)) from one exponential (kernels' `_softplus` and `_sigmoid` take one each), without overflow."
     if u > 0.0:
         e = math.exp(-u)
         return u + math.log1p(e), 1.0 / (1.0 + e)
@@ -105,7 +105,7 @@ def _flip_bm_sums(code, X, W, b, beta, binary, vals, C, gb):
 
 # %% ../nbs/06_bypassing_z.ipynb #d2bc81fa
 def _flip_blocks(n, d):
-    "How many row blocks the PL kernel sums separately: at most 64, at most n, and at most 32 MiB of d×d partial sums."
+    "How many row blocks the flip kernel sums separately: at most 64, at most n, and at most 32 MiB of d×d partial sums."
     return max(1, min(64, n, (1 << 22) // (d * d)))
 
 def _flip_boltzmann(code, model, X):

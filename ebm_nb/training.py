@@ -108,8 +108,9 @@ def register_objective(name:str, # the `method` users pass to `fit` (and to `obj
                       ) -> None:
     "Make a Z-free objective available as `fit(model, data, method=name)`."
     if not isinstance(name, str) or not name or name in ("cd", "pcd"): raise ValueError(f"`name` must be a new method name, got {name!r}")
-    for f, arg in ((fn, 'fn'), (check, 'check'), (stderr or callable, 'stderr')):
+    for f, arg in ((fn, 'fn'), (check, 'check')):
         if not callable(f): raise TypeError(f"`{arg}` must be callable, got {type(f).__name__}")
+    if stderr is not None and not callable(stderr): raise TypeError(f"`stderr` must be callable or None, got {type(stderr).__name__}")
     _OBJECTIVES[name] = SimpleNamespace(fn=fn, check=check, stderr=stderr)
 
 # %% ../nbs/05_training.ipynb #75242323
@@ -140,15 +141,16 @@ def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer
     if z_free:                       # no chains: the sampler's settings have no meaning
         for v, name in ((sampler, 'sampler'), (step_size, 'step_size'), (n_chains, 'n_chains')):
             if v is not None: raise ValueError(f"`{name}` applies to method='cd' or 'pcd', not to the Z-free method={method!r}")
-        sampler = step_size = None; n_chains = batch_size
-    allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
-    if sampler is None and not z_free: sampler = "mala" if continuous else "gibbs"
-    if not z_free and sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
-    if not z_free and sampler in ("mala", "langevin", "hmc") and model._sampler_functions()[1] is None:
-        raise ValueError(f"sampler={sampler!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=..., "
-                         "or use sampler='metropolis')")
-    if continuous and not z_free: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
-    elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
+        n_chains = batch_size
+    else:
+        allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
+        if sampler is None: sampler = "mala" if continuous else "gibbs"
+        if sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
+        if sampler in ("mala", "langevin", "hmc") and model._sampler_functions()[1] is None:
+            raise ValueError(f"sampler={sampler!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=..., "
+                             "or use sampler='metropolis')")
+        if continuous: step_size = 0.1 if step_size is None else check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
+        elif step_size is not None: raise ValueError("`step_size` applies to continuous models only")
     theta = model.get_theta()
     model.grad_theta(X[:1].reshape((1,) + tuple(model.event_shape)))  # fail early if ∂E/∂θ is missing
     n_chains = batch_size if n_chains is None else check_int(n_chains, 'n_chains', minimum=1, maximum=_MAX_STREAMS)
@@ -226,15 +228,14 @@ def _update(model, run, batch, settings, epoch, trace):
 
 def _step(model, run, grad, s, epoch, trace):
     "One optimizer step along the ascent direction `grad` at the decayed rate; the update counter and the averaging sum."
+    lower = "lower `learning_rate`" + (" or `step_size`" if s["step_size"] is not None else "")
     if not np.all(np.isfinite(grad)):
-        raise FloatingPointError(f"the gradient became non-finite at update {run.t_update} (epoch {epoch}): "
-                                 "lower `learning_rate`" + (" or `step_size`" if s["step_size"] is not None else ""))
+        raise FloatingPointError(f"the gradient became non-finite at update {run.t_update} (epoch {epoch}): {lower}")
     lr = s["learning_rate"] / (1.0 + s["lr_decay"] * run.t_update)
     run.theta = run.opt.step(run.theta, grad, lr)
     try: model.set_theta(run.theta)
     except ValueError as e:
-        raise FloatingPointError(f"the parameters diverged at update {run.t_update} (epoch {epoch}): {e}; "
-                                 "lower `learning_rate`" + (" or `step_size`" if s["step_size"] is not None else "")) from None
+        raise FloatingPointError(f"the parameters diverged at update {run.t_update} (epoch {epoch}): {e}; {lower}") from None
     run.t_update += 1
     if run.t_update >= run.avg_start: run.avg_sum += run.theta; run.avg_n += 1
     if trace: run.hist["trace"].append(run.theta.copy())
@@ -306,9 +307,10 @@ def _fit_lbfgs(model, X, s, theta, tol, progress, trace):
         res = minimize(f, theta, jac=True, method="L-BFGS-B", callback=record,
                        options=dict(maxiter=s["epochs"], gtol=tol, ftol=0.0, maxcor=20, maxls=50))
     value, g = f(res.x)                                   # the model is left at the optimum
+    grad_max = float(np.abs(g).max())
     out = dict(objective=np.array(hist["objective"]), theta=np.array(hist["theta"]).reshape(-1, theta.size),
-               final_theta=res.x.copy(), last_theta=res.x.copy(), final_objective=value, grad_max=float(np.abs(g).max()),
-               converged=bool(res.success or np.abs(g).max() <= tol), message=str(res.message), iterations=int(res.nit), updates=int(res.nit),
+               final_theta=res.x.copy(), last_theta=res.x.copy(), final_objective=value, grad_max=grad_max,
+               converged=bool(res.success or grad_max <= tol), message=str(res.message), iterations=int(res.nit), updates=int(res.nit),
                averaged_over=0, theta_names=model.theta_names,
                stderr=obj.stderr(model, X) if obj.stderr is not None and wd == 0 else None)
     if trace: out["trace"] = out["theta"]
