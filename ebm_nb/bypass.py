@@ -13,12 +13,15 @@ import numpy as np
 from numba import prange
 
 from .kernels import njit, pnjit
+from fastcore.basics import patch
+
+from .kernels import check_int, check_real, as_seed_sequence
 from .core import EnergyModel
-from .partition import BoltzmannMachine, Bernoulli
-from .training import _check_data, _OBJECTIVES, register_objective
+from .partition import BoltzmannMachine, Bernoulli, Gaussian
+from .training import (_check_data, _OBJECTIVES, register_objective, _objective_options, _draws, _evaluate)
 
 # %% auto #0
-__all__ = ['objective']
+__all__ = ['PROJECTIONS', 'objective']
 
 # %% ../nbs/06_bypassing_z.ipynb #3e884488
 _FLIP_CODES = {"pl": 0, "ratio_matching": 1, "mpf": 2}   # the objectives that are a sum of f(u) over single flips
@@ -135,29 +138,37 @@ def _theta_index(d):
     idx[np.arange(d), np.arange(d)] = i.size + np.arange(d)
     return idx
 
-def _flip_stderr(code, model, X, block=4096):
-    "Sandwich standard errors of θ (as `get_theta`) at a minimum of flip objective `code` of a Boltzmann machine; NaN if H is singular."
+def _flip_hessian(code, model, X):
+    "The Hessian of flip objective `code` of a Boltzmann machine in θ (as `get_theta`): Σ_i of w_i ∂h_i/∂θ ∂h_i/∂θᵀ, averaged."
     n, d = X.shape
-    _, R, w = _flip_terms(code, model, X)
+    _, _, w = _flip_terms(code, model, X)
     idx = _theta_index(d); p = d * (d - 1) // 2 + d
-    H, J, mean = np.zeros((p, p)), np.zeros((p, p)), np.zeros(p)
+    H = np.zeros((p, p))
     for i in range(d):
         Z = X.copy(); Z[:, i] = 1.0                                  # ∂h_i/∂θ on site i's slots
         H[np.ix_(idx[i], idx[i])] += (Z * w[:, i:i + 1]).T @ Z / n
+    return H[-d:, -d:] if isinstance(model, Bernoulli) else H
+
+def _flip_stderr(code, model, X, block=4096):
+    "Sandwich standard errors of θ (as `get_theta`) at a minimum of flip objective `code` of a Boltzmann machine; NaN if H is singular."
+    n, d = X.shape
+    _, R, _ = _flip_terms(code, model, X)
+    p = d * (d - 1) // 2 + d
+    H, J, mean = _flip_hessian(code, model, X), np.zeros((p, p)), np.zeros(p)
     iu, ju = np.triu_indices(d, 1)
     for a in range(0, n, block):                                    # per-point gradients, a block of rows at a time
         Xa, Ra = X[a:a + block], R[a:a + block]
         G = np.concatenate([Ra[:, iu] * Xa[:, ju] + Ra[:, ju] * Xa[:, iu], Ra], axis=1)
         J += G.T @ G; mean += G.sum(axis=0)
     mean /= n; J = J / n - np.outer(mean, mean)
-    if isinstance(model, Bernoulli): H, J = H[-d:, -d:], J[-d:, -d:]
+    if isinstance(model, Bernoulli): J = J[-d:, -d:]
     try: Hi = np.linalg.inv(H)
     except np.linalg.LinAlgError: return np.full(H.shape[0], np.nan)
     return np.sqrt(np.clip(np.diag(Hi @ J @ Hi) / n, 0.0, None))
 
 # %% ../nbs/06_bypassing_z.ipynb #7f5b6c82
 def _flip_objective(method):
-    "(fn, check, stderr) of the flip objective `method` for `register_objective`: Boltzmann machines in closed form, other models by flips."
+    "(fn, check, stderr, hessian) of flip objective `method` for `register_objective`: Boltzmann machines in closed form, other models by flips."
     code = _FLIP_CODES[method]
     def check(model):
         if model.domain not in ("binary", "spin"):
@@ -167,19 +178,197 @@ def _flip_objective(method):
         return _flip_boltzmann(code, model, X) if isinstance(model, BoltzmannMachine) else _flip_generic(code, model, X)
     def stderr(model, X):
         return _flip_stderr(code, model, X) if isinstance(model, BoltzmannMachine) else None
-    return fn, check, stderr
+    def hessian(model, X):
+        return _flip_hessian(code, model, X) if isinstance(model, BoltzmannMachine) else None
+    return fn, check, stderr, hessian
 
 for _method in _FLIP_CODES: register_objective(_method, *_flip_objective(_method))
 del _method
 
 # %% ../nbs/06_bypassing_z.ipynb #3c9f6828
-def objective(model:EnergyModel, # a model with get_theta and ∂E/∂θ (grad_theta)
+def objective(model:EnergyModel, # a model with get_theta and ∂E/∂θ (grad_theta); the score-matching methods need more (see above)
               data, # shape (n, *event_shape)
-              method:str, # a Z-free objective: "pl", "ratio_matching" or "mpf" (binary and spin models)
-             ) -> tuple: # (value, grad): the objective to minimise, averaged over data points, and its gradient in θ, shape (p,)
-    "A Z-free training objective of `model` on `data` and its gradient with respect to `model.get_theta()`."
+              method:str, # a Z-free objective: "pl", "ratio_matching", "mpf" (binary, spin); "sm", "dsm", "ssm" (continuous); "nce" (any)
+              seed=None, # seeds the noise draws of "dsm", "ssm" and "nce": the same seed, the same objective
+              **options, # the method's options by name (noise_scale, n_projections, projection, noise_ratio, noise) and, for "nce", log_z
+             ) -> tuple: # (value, grad): the objective to minimise, averaged over data points, and its gradient in θ (then in log_z, for "nce")
+    "A Z-free training objective of `model` on `data` and its gradient with respect to `model.get_theta()` (and NCE's log Z)."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     if not isinstance(method, str) or method not in _OBJECTIVES:
         raise ValueError(f"`method` must be one of {tuple(_OBJECTIVES)}, got {method!r}")
-    _OBJECTIVES[method].check(model)
-    return _OBJECTIVES[method].fn(model, _check_data(model, data))
+    obj = _OBJECTIVES[method]; obj.check(model)
+    X, theta = _check_data(model, data), model.get_theta()
+    extra = {k: options.pop(k) for k in obj.extra if k in options}
+    opts, extra0 = _objective_options(obj, method, model, X, {k: v for k, v in options.items() if v is not None})
+    xi = [check_real(extra[k], k) if k in extra else e0 for k, e0 in zip(obj.extra, extra0)]
+    draws = _draws(obj, model, X, np.random.default_rng(as_seed_sequence(seed)), opts)
+    return _evaluate(obj, model, X, np.concatenate([theta, xi]), theta.size, opts, draws)
+
+# %% ../nbs/06_bypassing_z.ipynb #e9273a12
+_DERIVATIVES = {"_score_theta": "∂/∂θ of vᵀ∇ₓE (an `Energy`: score_theta=...)",
+                "_hess_quad": "vᵀ∇ₓ²E v and its ∂/∂θ (an `Energy`: hess_quad=...)",
+                "_laplacian": "the Laplacian ΔₓE and its ∂/∂θ (an `Energy`: laplacian=...)"}
+_SM_NEEDS = {"sm": ("_score_theta", "_laplacian"), "dsm": ("_score_theta",), "ssm": ("_score_theta", "_hess_quad")}
+
+def _derivatives(model):
+    "The names in `_DERIVATIVES` that `model` provides: an `Energy` those it was given, any other model those its class defines."
+    given = getattr(model, "_given_derivatives", None)
+    return set(given()) if given is not None else {k for k in _DERIVATIVES if callable(getattr(model, k, None))}
+
+def _check_smooth(method, model):
+    "Refuse, naming what is missing, a model that cannot supply what score-matching objective `method` needs."
+    if model.domain != "continuous":
+        raise ValueError(f"method={method!r} needs a continuous model (it matches ∇ₓ log P); this model is {model.domain}: "
+                         "use method='pl', 'ratio_matching', 'mpf' or 'nce'")
+    why = getattr(model, "_nonsmooth", None)
+    if why: raise ValueError(f"method={method!r} needs a differentiable energy: {type(model).__name__} is not ({why}); use method='nce', 'cd' or 'pcd'")
+    try: model.grad_energy(np.zeros(model.event_shape) if model.event_shape else 0.0)
+    except (ValueError, AttributeError, NotImplementedError) as e:
+        raise ValueError(f"method={method!r} needs ∇ₓE: {e}") from None
+    missing = [k for k in _SM_NEEDS[method] if k not in _derivatives(model)]
+    if missing:
+        raise ValueError(f"method={method!r} needs " + " and ".join(_DERIVATIVES[k] for k in missing)
+                         + f"; {type(model).__name__} does not provide it (no finite-difference fallback is taken)")
+
+def _grad_x(model, X):
+    "∇ₓE at the rows of X (n, d), as an (n, d) array."
+    return np.asarray(model.grad_energy(X.reshape((-1,) + tuple(model.event_shape))), dtype=np.float64).reshape(X.shape)
+
+# %% ../nbs/06_bypassing_z.ipynb #a20b655b
+@patch
+def _score_theta(self:Gaussian, X, V):
+    "∂/∂θ of vᵀ∇ₓE = vᵀΣ⁻¹(x − μ) at the rows of X and V (n, d): ∂/∂μ = −Σ⁻¹v, ∂/∂L_ab = v_a (Lᵀr)_b + r_a (Lᵀv)_b."
+    L, r = self._prec_chol, X - self._mu_vec
+    return self._theta_columns(-(V @ self._prec), V[:, :, None] * (r @ L)[:, None, :] + r[:, :, None] * (V @ L)[:, None, :])
+
+@patch
+def _hess_quad(self:Gaussian, X, V):
+    "(vᵀ∇ₓ²E v, its ∂/∂θ) at the rows of V: the Hessian is Σ⁻¹ = LLᵀ, so q = ‖Lᵀv‖², ∂q/∂μ = 0, ∂q/∂L_ab = 2 v_a (Lᵀv)_b."
+    W = V @ self._prec_chol
+    return np.sum(W * W, axis=1), self._theta_columns(np.zeros_like(V), 2.0 * V[:, :, None] * W[:, None, :])
+
+@patch
+def _laplacian(self:Gaussian, X):
+    "(ΔₓE, its ∂/∂θ) at the rows of X: ΔₓE = tr Σ⁻¹ = ‖L‖², the same at every x; ∂/∂L = 2L."
+    L, n = self._prec_chol, X.shape[0]
+    return np.full(n, float(np.sum(L * L))), self._theta_columns(np.zeros_like(X), np.broadcast_to(2.0 * L, (n,) + L.shape))
+
+# %% ../nbs/06_bypassing_z.ipynb #2c544fa2
+def _sm(model, X):
+    "Score matching: the mean of ½β²‖∇ₓE‖² − βΔₓE over the rows of X, and its gradient in θ."
+    b, G = model.beta, _grad_x(model, X)
+    lap, d_lap = model._laplacian(X)
+    value = float(np.mean(0.5 * b * b * np.sum(G * G, axis=1) - b * lap))
+    return value, (b * b * model._score_theta(X, G) - b * d_lap).mean(axis=0)
+
+# %% ../nbs/06_bypassing_z.ipynb #10019cb5
+def _dsm_setup(model, X, noise_scale=0.1):
+    "DSM's option: the noise's standard deviation σ > 0 (data units)."
+    return dict(noise_scale=check_real(noise_scale, 'noise_scale', minimum=0.0, strict_min=True))
+
+def _dsm_prepare(model, X, rng, noise_scale):
+    "The standard normal ε of each row: the noisy point is x + σε."
+    return dict(eps=rng.standard_normal(X.shape))
+
+def _dsm(model, X, noise_scale, eps):
+    "Denoising score matching: the mean of ½‖−β∇ₓE(x + σε) + ε/σ‖² over the rows of X, and its gradient in θ."
+    b, s = model.beta, noise_scale
+    Xt = X + s * eps
+    R = -b * _grad_x(model, Xt) + eps / s                     # the model's score minus the noise kernel's, at x̃
+    return 0.5 * float(np.mean(np.sum(R * R, axis=1))), -b * model._score_theta(Xt, R).mean(axis=0)
+
+# %% ../nbs/06_bypassing_z.ipynb #78fd9046
+PROJECTIONS = ("rademacher", "gaussian")
+
+def _ssm_setup(model, X, n_projections=1, projection="rademacher"):
+    "SSM's options: projections per data point, and their distribution (both have E[vvᵀ] = I)."
+    if projection not in PROJECTIONS: raise ValueError(f"`projection` must be one of {PROJECTIONS}, got {projection!r}")
+    return dict(n_projections=check_int(n_projections, 'n_projections', minimum=1, maximum=10_000), projection=projection)
+
+def _ssm_prepare(model, X, rng, n_projections, projection):
+    "The random directions v, shape (n, n_projections, d)."
+    shape = (X.shape[0], n_projections, X.shape[1])
+    return dict(V=rng.standard_normal(shape) if projection == "gaussian" else 2.0 * rng.integers(0, 2, size=shape) - 1.0)
+
+def _ssm(model, X, n_projections, projection, V):
+    "Sliced score matching: the mean of ½β²(vᵀ∇ₓE)² − β vᵀ∇ₓ²E v over the rows of X and their directions, and its gradient in θ."
+    b, (n, M, d) = model.beta, V.shape
+    Xr, Vr = np.repeat(X, M, axis=0), V.reshape(n * M, d)
+    a = np.sum(Vr * np.repeat(_grad_x(model, X), M, axis=0), axis=1)       # vᵀ∇ₓE
+    q, d_q = model._hess_quad(Xr, Vr)
+    value = float(np.mean(0.5 * b * b * a * a - b * q))
+    return value, (b * b * model._score_theta(Xr, Vr * a[:, None]) - b * d_q).mean(axis=0)
+
+# %% ../nbs/06_bypassing_z.ipynb #62f68572
+class _MarginalNoise:
+    "Independent units with P(unit i at its high value) = p_i, on {0, 1} or {−1, +1}: NCE's default noise for a discrete model."
+    def __init__(self, p, domain): self.p, self.domain = np.asarray(p, dtype=np.float64), domain
+    def rvs(self, size, random_state):
+        u = (random_state.random((size, self.p.size)) < self.p).astype(np.float64)
+        return u if self.domain == "binary" else 2.0 * u - 1.0
+    def logpmf(self, X):
+        hi = X > 0.5 if self.domain == "binary" else X > 0.0
+        return np.sum(np.where(hi, np.log(self.p), np.log1p(-self.p)), axis=1)
+    def __repr__(self): return f"_MarginalNoise(p={np.array2string(self.p, precision=3)}, domain={self.domain!r})"
+
+def _fitted_noise(model, X):
+    "NCE's default noise: a Gaussian with the data's mean and covariance (continuous), or the product of the data's marginals."
+    import scipy.stats
+    n, d = X.shape
+    if model.domain != "continuous":
+        hi = X > 0.5 if model.domain == "binary" else X > 0.0
+        return _MarginalNoise(np.clip(hi.mean(axis=0), 0.5 / n, 1 - 0.5 / n), model.domain)   # never 0 or 1: every state has noise mass
+    if d == 1: return scipy.stats.norm(X[:, 0].mean(), X[:, 0].std())
+    return scipy.stats.multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False, bias=True))
+
+def _noise_log_density(noise, Y, event_shape):
+    "log p_n at the rows of Y (n, d), as a finite (n,) array (ValueError naming `noise` otherwise)."
+    f = getattr(noise, "logpdf", None) or getattr(noise, "logpmf")
+    out = np.asarray(f(Y[:, 0] if event_shape == () else Y), dtype=np.float64).reshape(-1)
+    if out.shape != (Y.shape[0],): raise ValueError(f"`noise`: its log density returned shape {out.shape} for {Y.shape[0]} points; it must be one value per point")
+    if np.isnan(out).any() or np.isposinf(out).any(): raise ValueError("`noise`: its log density is NaN or +inf at some points")
+    return out
+
+def _noise_draws(noise, m, rng, model):
+    "m draws from `noise` as an (m, d) array, checked against the model's event shape (and domain)."
+    Y = np.asarray(noise.rvs(size=m, random_state=rng), dtype=np.float64).reshape(m, -1)
+    if Y.shape[1] != model.dim: raise ValueError(f"`noise` draws have {Y.shape[1]} coordinates; the model has {model.dim}")
+    if model.domain != "continuous" and not np.all(np.isin(Y, (0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0))):
+        raise ValueError(f"`noise` draws are not all in the model's {model.domain} domain")
+    return Y
+
+# %% ../nbs/06_bypassing_z.ipynb #7cff88a0
+def _nce_setup(model, X, noise_ratio=1.0, noise=None):
+    "NCE's options: ν > 0 noise points per data point, the noise (default: fitted to all the data); log Z starts where the data's mean G is 0."
+    nu = check_real(noise_ratio, 'noise_ratio', minimum=0.0, strict_min=True)
+    if noise is None: noise = _fitted_noise(model, X)
+    elif not (callable(getattr(noise, "rvs", None)) and callable(getattr(noise, "logpdf", None) or getattr(noise, "logpmf", None))):
+        raise TypeError(f"`noise` must have rvs(size, random_state) and logpdf (or logpmf), like a frozen scipy.stats distribution; got {type(noise).__name__}")
+    _noise_draws(noise, 2, np.random.default_rng(0), model)             # fail here, not in the first update
+    log_pn = _noise_log_density(noise, X, tuple(model.event_shape))
+    if np.isneginf(log_pn).any(): raise ValueError("`noise` has zero density at some data points: NCE needs noise wherever the data are")
+    return dict(noise_ratio=nu, noise=noise, extra0=np.array([float(np.mean(-model.beta * model._energy_batch(X) - log_pn))]))
+
+def _nce_prepare(model, X, rng, noise_ratio, noise):
+    "ν·n noise points (at least one) and the noise's log density at them and at the rows of X."
+    Y = _noise_draws(noise, max(1, int(round(noise_ratio * X.shape[0]))), rng, model)
+    es = tuple(model.event_shape)
+    return dict(Y=Y, log_pn_Y=_noise_log_density(noise, Y, es), log_pn_X=_noise_log_density(noise, X, es))
+
+def _nce(model, X, noise_ratio, noise, Y, log_pn_Y, log_pn_X, extra):
+    "NCE: −(1/n)[Σ_data log σ(G) + Σ_noise log σ(−G)], G = −βE − log Z − log(ν p_n), and its gradient in (θ, log Z)."
+    from scipy.special import expit                # (imported here: `import ebm_nb` stays light)
+    b, c, n, m, es = model.beta, float(extra[0]), X.shape[0], Y.shape[0], (-1,) + tuple(model.event_shape)
+    log_nu = math.log(m / n)
+    Gx = -b * model._energy_batch(X) - c - log_pn_X - log_nu
+    Gy = -b * model._energy_batch(Y) - c - log_pn_Y - log_nu
+    value = float((np.logaddexp(0.0, -Gx).sum() + np.logaddexp(0.0, Gy).sum()) / n)
+    wx, wy = expit(-Gx), expit(Gy)                  # ∂/∂G of the data's and the noise's terms: −σ(−G) and σ(G)
+    g_theta = b * (wx @ model.grad_theta(X.reshape(es)).reshape(n, -1) - wy @ model.grad_theta(Y.reshape(es)).reshape(m, -1)) / n
+    return value, np.append(g_theta, (wx.sum() - wy.sum()) / n)
+
+# %% ../nbs/06_bypassing_z.ipynb #f894c988
+register_objective("sm", _sm, lambda model: _check_smooth("sm", model))
+register_objective("dsm", _dsm, lambda model: _check_smooth("dsm", model), setup=_dsm_setup, prepare=_dsm_prepare)
+register_objective("ssm", _ssm, lambda model: _check_smooth("ssm", model), setup=_ssm_setup, prepare=_ssm_prepare)
+register_objective("nce", _nce, lambda model: None, setup=_nce_setup, prepare=_nce_prepare, extra=("log_z",))

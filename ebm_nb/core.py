@@ -25,8 +25,9 @@ from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mod
                             logsumexp, log_mean_exp, _MAX_STREAMS)
 
 # %% auto #0
-__all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'LogZ', 'register_log_partition', 'register_sampler', 'EnergyModel', 'Samples',
-           'TypedKernel', 'typed_njit', 'Energy']
+__all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'SCORE_THETA_SIG', 'HESS_QUAD_SIG', 'LAPLACIAN_SIG', 'LogZ',
+           'register_log_partition', 'register_sampler', 'EnergyModel', 'Samples', 'TypedKernel', 'typed_njit',
+           'Energy']
 
 # %% ../nbs/00_core.ipynb #7814607d
 class LogZ(NamedTuple):
@@ -292,6 +293,13 @@ GRAD_SIG = types.void(types.float64[::1], types.float64[::1], types.float64[::1]
 "Signature of a user energy gradient: `grad(x, params, out)` writes dE/dx into `out`."
 _EnergyFn = types.FunctionType(ENERGY_SIG)
 _GradFn = types.FunctionType(GRAD_SIG)
+SCORE_THETA_SIG = types.void(types.float64[::1], types.float64[::1], types.float64[::1], types.float64[::1])
+"Signature of `score_theta(x, params, v, out)`: writes ∂/∂params of vᵀ∇ₓE into `out` (denoising and sliced score matching)."
+HESS_QUAD_SIG = types.float64(types.float64[::1], types.float64[::1], types.float64[::1], types.float64[::1])
+"Signature of `hess_quad(x, params, v, out) -> vᵀ∇ₓ²E v`: also writes its ∂/∂params into `out` (sliced score matching)."
+LAPLACIAN_SIG = types.float64(types.float64[::1], types.float64[::1], types.float64[::1])
+"Signature of `laplacian(x, params, out) -> ΔₓE`: also writes its ∂/∂params into `out` (exact score matching)."
+_ScoreThetaFn, _HessQuadFn, _LaplacianFn = (types.FunctionType(s) for s in (SCORE_THETA_SIG, HESS_QUAD_SIG, LAPLACIAN_SIG))
 
 class TypedKernel:
     "A cached kernel compiled for exactly one signature, lazily on its first call; other argument types convert to it."
@@ -340,6 +348,22 @@ def _energy_rows(fn, X, params, out):
 def _grad_rows(fn, X, params, out):
     "out[i] = the gradient fn(X[i], params, ·), rows in parallel."
     for i in prange(X.shape[0]): fn(X[i], params, out[i])
+
+@typed_njit(types.void(_ScoreThetaFn, types.float64[:, ::1], types.float64[::1], types.float64[:, ::1], types.float64[:, ::1]), parallel=True)
+def _score_theta_rows(fn, X, params, V, out):
+    "out[i] = fn(X[i], params, V[i], ·), rows in parallel."
+    for i in prange(X.shape[0]): fn(X[i], params, V[i], out[i])
+
+@typed_njit(types.void(_HessQuadFn, types.float64[:, ::1], types.float64[::1], types.float64[:, ::1], types.float64[::1],
+                       types.float64[:, ::1]), parallel=True)
+def _hess_quad_rows(fn, X, params, V, q, out):
+    "q[i] = fn(X[i], params, V[i], out[i]), rows in parallel."
+    for i in prange(X.shape[0]): q[i] = fn(X[i], params, V[i], out[i])
+
+@typed_njit(types.void(_LaplacianFn, types.float64[:, ::1], types.float64[::1], types.float64[::1], types.float64[:, ::1]), parallel=True)
+def _laplacian_rows(fn, X, params, q, out):
+    "q[i] = fn(X[i], params, out[i]), rows in parallel."
+    for i in prange(X.shape[0]): q[i] = fn(X[i], params, out[i])
 
 # %% ../nbs/00_core.ipynb #7e5923c8
 class _FnAddress(types.WrapperAddressProtocol):
@@ -392,6 +416,9 @@ class Energy(EnergyModel):
                  beta:float=1.0, # inverse temperature
                  bounds=None, # optional box [(lo, hi), ...] of a continuous domain (default: all of ℝᵈⁱᵐ)
                  grad_theta=None, # optional dE/dparams: grad_theta(x, params, out) writes len(params) entries (for training)
+                 score_theta=None, # optional score_theta(x, params, v, out): ∂/∂params of vᵀ∇ₓE (method="dsm", "ssm", "sm")
+                 hess_quad=None, # optional hess_quad(x, params, v, out) -> vᵀ∇ₓ²E v, writing its ∂/∂params (method="ssm")
+                 laplacian=None, # optional laplacian(x, params, out) -> ΔₓE, writing its ∂/∂params (method="sm")
                 ):
         super().__init__(beta)
         if domain not in DOMAINS: raise ValueError(f"`domain` must be one of {DOMAINS}, got {domain!r}")
@@ -404,6 +431,12 @@ class Energy(EnergyModel):
         if grad is not None and domain != "continuous": raise ValueError("`grad` is only meaningful on a continuous domain")
         self.grad = None if grad is None else _compile_for(grad, GRAD_SIG, 'grad')
         self.grad_theta_fn = None if grad_theta is None else _compile_for(grad_theta, GRAD_SIG, 'grad_theta')
+        self._sm_fns = {}                                   # score-matching derivatives, by the name of the method that uses them
+        for f, sig, name in ((score_theta, SCORE_THETA_SIG, 'score_theta'), (hess_quad, HESS_QUAD_SIG, 'hess_quad'),
+                             (laplacian, LAPLACIAN_SIG, 'laplacian')):
+            if f is None: continue
+            if domain != "continuous": raise ValueError(f"`{name}` is only meaningful on a continuous domain")
+            self._sm_fns["_" + name] = _compile_for(f, sig, name)
         if bounds is not None:
             if domain != "continuous": raise ValueError("`bounds` is only meaningful on a continuous domain")
             b = check_array(bounds, 'bounds')
@@ -463,6 +496,37 @@ def grad_theta(self:Energy, x) -> np.ndarray:
     G = np.empty((X.shape[0], self.params.size))
     _grad_rows(_first_class(self.grad_theta_fn, GRAD_SIG), X, self.params, G)
     return G.reshape(batch + (self.params.size,))
+
+@patch
+def _given_derivatives(self:Energy) -> set:
+    "The score-matching derivatives this Energy was given (`_score_theta`, `_hess_quad`, `_laplacian`)."
+    return set(self._sm_fns)
+
+def _sm_fn(model, key, sig):
+    fn = model._sm_fns.get(key)
+    if fn is None: raise ValueError(f"this Energy was built without `{key[1:]}`; pass {key[1:]}=... to use it")
+    return _first_class(fn, sig)
+
+@patch
+def _score_theta(self:Energy, X, V) -> np.ndarray:
+    "∂/∂params of vᵀ∇ₓE at the rows of X and V (n, dim): shape (n, n_params)."
+    out = np.empty((X.shape[0], self.params.size))
+    _score_theta_rows(_sm_fn(self, "_score_theta", SCORE_THETA_SIG), np.ascontiguousarray(X), self.params, np.ascontiguousarray(V), out)
+    return out
+
+@patch
+def _hess_quad(self:Energy, X, V) -> tuple:
+    "(vᵀ∇ₓ²E v (n,), its ∂/∂params (n, n_params)) at the rows of X and V."
+    q, out = np.empty(X.shape[0]), np.empty((X.shape[0], self.params.size))
+    _hess_quad_rows(_sm_fn(self, "_hess_quad", HESS_QUAD_SIG), np.ascontiguousarray(X), self.params, np.ascontiguousarray(V), q, out)
+    return q, out
+
+@patch
+def _laplacian(self:Energy, X) -> tuple:
+    "(ΔₓE (n,), its ∂/∂params (n, n_params)) at the rows of X."
+    q, out = np.empty(X.shape[0]), np.empty((X.shape[0], self.params.size))
+    _laplacian_rows(_sm_fn(self, "_laplacian", LAPLACIAN_SIG), np.ascontiguousarray(X), self.params, q, out)
+    return q, out
 
 # %% ../nbs/00_core.ipynb #09dfe67a
 def _umask() -> int:

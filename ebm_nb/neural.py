@@ -303,6 +303,192 @@ def _sampler_functions(self:NeuralEnergy): return _typed_fns() + (self._packed,)
 @patch
 def _params_key(self:NeuralEnergy): return (self.beta, self._packed.tobytes())
 
+# %% ../nbs/12_neural.ipynb #a38e2c2a
+@njit
+def _act3(code, z):
+    "(σ(z), σ'(z), σ''(z), σ'''(z)) for activation `code`: 0 softplus, 1 tanh, 2 swish."
+    if code == 1:
+        t = math.tanh(z); d1 = 1.0 - t * t
+        return t, d1, -2.0 * t * d1, d1 * (6.0 * t * t - 2.0)
+    if z >= 0.0:                # g = 1/(1+e^-z) and h = 1 - g, each without cancellation or overflow
+        e = math.exp(-z); g = 1.0 / (1.0 + e); h = e * g; sp = z + math.log1p(e)
+    else:
+        e = math.exp(z); h = 1.0 / (1.0 + e); g = e * h; sp = math.log1p(e)
+    g1 = g * h                  # g' = g(1-g),  g'' = g'(1-2g),  g''' = g''(1-2g) - 2g'²
+    g2 = g1 * (h - g)
+    if code == 0: return sp, g, g1, g2
+    g3 = g2 * (h - g) - 2.0 * g1 * g1
+    return z * g, g + z * g1, 2.0 * g1 + z * g2, 3.0 * g2 + z * g3
+
+_TW = 8  # vectors per layer in the tangent passes' buffer: a, σ', σ'', σ''', ż, z̈, ȧ, ä (in this order)
+
+@njit
+def _tangent_scratch_size(p):
+    "Floats of work space of the tangent passes: eight vectors per layer and two copies of three adjoint vectors."
+    L = int(p[0]); tot = 0; mx = 0
+    for l in range(L):
+        h = int(p[_HEAD + l]); tot += h
+        if h > mx: mx = h
+    return _TW * tot + 6 * mx
+
+@njit
+def _tangent_forward(x, v, p, buf, second):
+    """The forward pass with the tangents along v — ż_l, ȧ_l and, if `second`, z̈_l, ä_l — kept in `buf` with
+    σ, σ', σ'', σ''' of every layer; returns vᵀ∇_x E (second=False) or vᵀ∇_x²E v (second=True)."""
+    L = int(p[0]); code = int(p[1]); n_in = int(p[3])
+    off = _HEAD + L             # θ offset of the current layer
+    boff = 0; prev = 0          # buffer offsets of the current and the previous layer's block of _TW vectors
+    for l in range(L):
+        h = int(p[_HEAD + l])
+        for j in range(h):
+            w0 = off + j * n_in
+            z = p[off + h * n_in + j]; zd = 0.0; zdd = 0.0
+            if l == 0:          # a_0 = x, ȧ_0 = v, ä_0 = 0
+                for k in range(n_in):
+                    w = p[w0 + k]; z += w * x[k]; zd += w * v[k]
+            elif second:
+                for k in range(n_in):
+                    w = p[w0 + k]
+                    z += w * buf[prev + k]; zd += w * buf[prev + 6 * n_in + k]; zdd += w * buf[prev + 7 * n_in + k]
+            else:
+                for k in range(n_in):
+                    w = p[w0 + k]; z += w * buf[prev + k]; zd += w * buf[prev + 6 * n_in + k]
+            a, s1, s2, s3 = _act3(code, z)
+            buf[boff + j] = a; buf[boff + h + j] = s1; buf[boff + 2 * h + j] = s2; buf[boff + 3 * h + j] = s3
+            buf[boff + 4 * h + j] = zd; buf[boff + 5 * h + j] = zdd
+            buf[boff + 6 * h + j] = s1 * zd; buf[boff + 7 * h + j] = s2 * zd * zd + s1 * zdd
+        off += h * n_in + h
+        prev = boff; boff += _TW * h; n_in = h
+    col = prev + (7 if second else 6) * n_in   # ä_L or ȧ_L
+    t = 0.0; c = 0.0
+    for j in range(n_in): t += p[off + j] * buf[col + j]
+    for k in range(x.shape[0]): c += v[k] * (v[k] if second else x[k])
+    return t + p[2] * c
+
+@njit
+def _tangent_backward(x, v, p, buf, gth, second):
+    """After `_tangent_forward`: ∂/∂θ of vᵀ∇_x E (second=False) or of vᵀ∇_x²E v (second=True) into gth, by
+    backpropagation through the tangent pass with the adjoints of a_l, ȧ_l and ä_l."""
+    L = int(p[0]); d = int(p[3])
+    th0 = _HEAD + L
+    tot = 0; mx = 0
+    for l in range(L):
+        h = int(p[_HEAD + l]); tot += h
+        if h > mx: mx = h
+    sA = _TW * tot; sU = sA + 2 * mx; sR = sU + 2 * mx   # adjoints of a, ȧ, ä: buf[s + cur : s + cur + mx], cur ∈ {0, mx}
+    toff = th0; boff = 0; n_in = d
+    for l in range(L - 1):      # offsets of the last hidden layer
+        h = int(p[_HEAD + l]); toff += h * n_in + h; boff += _TW * h; n_in = h
+    hL = int(p[_HEAD + L - 1])
+    wout = toff + hL * n_in + hL
+    for j in range(hL):         # wᵀȧ_L or wᵀä_L: ∂/∂w = ȧ_L or ä_L; the adjoint of ȧ_L or of ä_L is w, the others 0
+        wj = p[wout + j]
+        gth[wout - th0 + j] = buf[boff + (7 if second else 6) * hL + j]
+        buf[sA + j] = 0.0
+        buf[sU + j] = 0.0 if second else wj
+        buf[sR + j] = wj if second else 0.0
+    cur = 0
+    for l in range(L - 1, -1, -1):
+        h = int(p[_HEAD + l])
+        toff = th0; boff = 0; n_in = d; pboff = 0   # θ offset of layer l, buffer offsets of its block and its input's
+        for m in range(l):
+            hm = int(p[_HEAD + m]); toff += hm * n_in + hm; pboff = boff; boff += _TW * hm; n_in = hm
+        g0 = toff - th0; nxt = mx - cur
+        if l > 0:
+            for k in range(n_in):
+                buf[sA + nxt + k] = 0.0; buf[sU + nxt + k] = 0.0; buf[sR + nxt + k] = 0.0
+        for j in range(h):
+            aj = buf[sA + cur + j]; uj = buf[sU + cur + j]
+            s1 = buf[boff + h + j]; s2 = buf[boff + 2 * h + j]; zd = buf[boff + 4 * h + j]
+            dl = aj * s1 + uj * s2 * zd         # δ: adjoint of z_l
+            gm = uj * s1                        # γ: adjoint of ż_l
+            rh = 0.0                            # ρ: adjoint of z̈_l
+            if second:
+                rj = buf[sR + cur + j]; s3 = buf[boff + 3 * h + j]; zdd = buf[boff + 5 * h + j]
+                dl += rj * (s3 * zd * zd + s2 * zdd); gm += 2.0 * rj * s2 * zd; rh = rj * s1
+            gth[g0 + h * n_in + j] = dl
+            w0 = toff + j * n_in; gw = g0 + j * n_in
+            if l == 0:          # ∂/∂W_1 = δ xᵀ + γ vᵀ
+                for k in range(d): gth[gw + k] = dl * x[k] + gm * v[k]
+            elif second:        # ∂/∂W_l = δ a_{l-1}ᵀ + γ ȧ_{l-1}ᵀ + ρ ä_{l-1}ᵀ; the adjoints below += W_lᵀ(δ, γ, ρ)
+                for k in range(n_in):
+                    w = p[w0 + k]
+                    gth[gw + k] = dl * buf[pboff + k] + gm * buf[pboff + 6 * n_in + k] + rh * buf[pboff + 7 * n_in + k]
+                    buf[sA + nxt + k] += w * dl; buf[sU + nxt + k] += w * gm; buf[sR + nxt + k] += w * rh
+            else:
+                for k in range(n_in):
+                    w = p[w0 + k]
+                    gth[gw + k] = dl * buf[pboff + k] + gm * buf[pboff + 6 * n_in + k]
+                    buf[sA + nxt + k] += w * dl; buf[sU + nxt + k] += w * gm
+        cur = nxt
+
+# %% ../nbs/12_neural.ipynb #4de3337b
+@njit
+def _tangent_rows(X, V, p, q, out, what, lo, hi):
+    """Rows lo..hi-1: ∂θ(vᵀ∇_x E) into out[i] (what=0); q[i] = vᵀ∇_x²E v and ∂θ q[i] into out[i] (1);
+    q[i] = Δ_x E and ∂θ Δ_x E into out[i] (2, V unused). One work buffer."""
+    d = X.shape[1]
+    buf = np.empty(_tangent_scratch_size(p)); e = np.zeros(d); g = np.empty(out.shape[1])
+    for i in range(lo, hi):
+        if what == 0:
+            _tangent_forward(X[i], V[i], p, buf, False)
+            _tangent_backward(X[i], V[i], p, buf, out[i], False)
+        elif what == 1:
+            q[i] = _tangent_forward(X[i], V[i], p, buf, True)
+            _tangent_backward(X[i], V[i], p, buf, out[i], True)
+        else:                   # Δ_x E = Σ_k e_kᵀ ∇_x²E e_k
+            q[i] = 0.0; out[i, :] = 0.0
+            for k in range(d):
+                e[k] = 1.0
+                q[i] += _tangent_forward(X[i], e, p, buf, True)
+                _tangent_backward(X[i], e, p, buf, g, True)
+                e[k] = 0.0
+                for c in range(g.shape[0]): out[i, c] += g[c]
+
+@njit
+def _tangent_rows_serial(X, V, p, q, out, what):
+    "All rows in one thread."
+    _tangent_rows(X, V, p, q, out, what, 0, X.shape[0])
+
+@pnjit
+def _tangent_rows_parallel(X, V, p, q, out, what):
+    "The rows in parallel chunks."
+    n = X.shape[0]; nc = min(n, _N_CHUNKS)
+    for c in prange(nc): _tangent_rows(X, V, p, q, out, what, c * n // nc, (c + 1) * n // nc)
+
+def _neural_tangent_rows(X, V, p, what, width):
+    "(q (n,), out (n, width)) of `_tangent_rows` mode `what` at the rows of X and V."
+    n = X.shape[0]
+    q = np.empty(n); out = np.empty((n, width))
+    if n >= _PARALLEL_ROWS: _tangent_rows_parallel(X, V, p, q, out, what)
+    elif n: _tangent_rows_serial(X, V, p, q, out, what)
+    return q, out
+
+def _row_pair(model, X, V):
+    "X and V as C-contiguous float64 arrays of one shape (n, d): the score-matching methods' only check."
+    X = np.ascontiguousarray(X, dtype=np.float64); V = np.ascontiguousarray(V, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != model.dim or V.shape != X.shape:
+        raise ValueError(f"`X` and `V` must both have shape (n, {model.dim}), got {X.shape} and {V.shape}")
+    return X, V
+
+@patch
+def _score_theta(self:NeuralEnergy, X, V) -> np.ndarray:
+    "Row m: ∂/∂θ of V_mᵀ∇_x E(X_m), shape (n, n_theta); X, V of shape (n, dim). Without β."
+    X, V = _row_pair(self, X, V)
+    return _neural_tangent_rows(X, V, self._packed, 0, self.n_theta)[1]
+
+@patch
+def _hess_quad(self:NeuralEnergy, X, V) -> tuple:
+    "(q, G): q_m = V_mᵀ∇_x²E(X_m) V_m, shape (n,), and G_m = ∂q_m/∂θ, shape (n, n_theta). Without β."
+    X, V = _row_pair(self, X, V)
+    return _neural_tangent_rows(X, V, self._packed, 1, self.n_theta)
+
+@patch
+def _laplacian(self:NeuralEnergy, X) -> tuple:
+    "(Δ_x E(X_m), ∂/∂θ Δ_x E(X_m)): shapes (n,) and (n, n_theta), exact (the sum over the dim unit vectors). Without β."
+    X, _ = _row_pair(self, X, X)
+    return _neural_tangent_rows(X, X, self._packed, 2, self.n_theta)
+
 # %% ../nbs/12_neural.ipynb #707eb921
 def box_log_partition(model:EnergyModel, # a continuous model of dimension 1–3
                       bounds=None, # the box: (dim, 2) rows (lo, hi); default `model.bounds` or `model.integration_box`

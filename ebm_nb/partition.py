@@ -238,11 +238,14 @@ class Gaussian(EnergyModel):
                  sigma:float|None=None, # standard deviation (1-D; default 1), or isotropic scale in d-D
                  cov=None, # covariance matrix (d-D), symmetric positive definite
                  beta:float=1.0, # inverse temperature: P ∝ exp(-βE) = N(μ, Σ/β)
+                 learn_cov:bool=False, # d-D: θ is (μ, the Cholesky factor of Σ⁻¹ with its log-diagonal), not μ alone (1-D always learns log σ)
                 ):
         super().__init__(beta)
+        if not isinstance(learn_cov, (bool, np.bool_)): raise TypeError(f"`learn_cov` must be True or False, got {learn_cov!r}")
         mu, sd, cov_m = _gaussian_params(mu, sigma, cov)
         if sd is not None: self.sigma, self.mu, self.event_shape = sd, mu, ()
         else: self.mu, self.event_shape, self.cov = mu, (mu.size,), cov_m
+        self.learn_cov = bool(learn_cov)
         self._factor(cov_m)
 
     def _factor(self, cov_m):
@@ -253,28 +256,61 @@ class Gaussian(EnergyModel):
         inv_chol = np.linalg.inv(chol)
         self._prec = np.ascontiguousarray(inv_chol.T @ inv_chol)
         self._logdet = 2.0 * float(np.sum(np.log(np.diag(chol))))
+        self._prec_chol = np.linalg.cholesky(self._prec)                   # L, lower: Σ⁻¹ = L Lᵀ
         self._packed = np.concatenate([self._mu_vec, self._prec.ravel()])  # [mu, precision] for the kernels
 
-    # trainable parameters: 1-D (mu, log sigma); d-D the mean only (the covariance stays fixed)
+    def _set_prec_chol(self, L):
+        "Set Σ⁻¹ = L Lᵀ from a lower-triangular L with a positive diagonal (the learnable covariance)."
+        self._mu_vec = np.asarray(self.mu, dtype=np.float64).reshape(-1).copy()
+        self._prec_chol = L
+        self._prec = np.ascontiguousarray(L @ L.T)
+        inv_L = np.linalg.inv(L)
+        self.cov = inv_L.T @ inv_L
+        self._logdet = -2.0 * float(np.sum(np.log(np.diag(L))))
+        self._packed = np.concatenate([self._mu_vec, self._prec.ravel()])
+
+    # trainable parameters: 1-D (mu, log sigma); d-D the mean, and with learn_cov the Cholesky factor L of Σ⁻¹ (row by row, log-diagonal)
     @property
-    def theta_names(self): return ["mu", "log_sigma"] if self.event_shape == () else [f"mu[{i}]" for i in range(self.dim)]
+    def theta_names(self):
+        if self.event_shape == (): return ["mu", "log_sigma"]
+        names = [f"mu[{i}]" for i in range(self.dim)]
+        if self.learn_cov: names += [f"log_L[{i},{i}]" if i == j else f"L[{i},{j}]" for i, j in zip(*np.tril_indices(self.dim))]
+        return names
     def get_theta(self):
-        return np.array([self.mu, math.log(self.sigma)]) if self.event_shape == () else self._mu_vec.copy()
+        if self.event_shape == (): return np.array([self.mu, math.log(self.sigma)])
+        if not self.learn_cov: return self._mu_vec.copy()
+        L = self._prec_chol.copy(); np.fill_diagonal(L, np.log(np.diag(L)))
+        return np.concatenate([self._mu_vec, L[np.tril_indices(self.dim)]])
     def set_theta(self, theta):
         if self.event_shape == ():
             t = self._check_theta(theta, 2)
             if not abs(t[1]) < 700: raise ValueError(f"`theta`: log_sigma = {t[1]} is out of range")
             self.mu, self.sigma = float(t[0]), float(math.exp(t[1]))
             self._factor(np.array([[self.sigma ** 2]]))
-        else:
+        elif not self.learn_cov:
             self.mu = self._check_theta(theta, self.dim).copy(); self._factor(self.cov)
+        else:
+            d = self.dim; t = self._check_theta(theta, d + d * (d + 1) // 2)
+            L = np.zeros((d, d)); L[np.tril_indices(d)] = t[d:]
+            if not np.all(np.abs(np.diag(L)) < 300): raise ValueError("`theta`: a log-diagonal entry of the precision's Cholesky factor is out of range (|log L_ii| < 300)")
+            np.fill_diagonal(L, np.exp(np.diag(L)))
+            self.mu = t[:d].copy(); self._set_prec_chol(L)
+    def _theta_columns(self, g_mu, g_L):
+        "∂/∂θ from ∂/∂μ (n, d) and ∂/∂L (n, d, d), L = chol(Σ⁻¹): θ's own columns (1-D: log σ = −log L; d-D: μ, or μ and L's lower part)."
+        L = self._prec_chol
+        if self.event_shape == (): return np.stack([g_mu[:, 0], -g_L[:, 0, 0] * L[0, 0]], axis=1)
+        if not self.learn_cov: return g_mu
+        i, j = np.tril_indices(self.dim)
+        g = g_L[:, i, j] * np.where(i == j, L[i, j], 1.0)          # the diagonal is log L_ii
+        return np.concatenate([g_mu, g], axis=1)
     def grad_theta(self, x):
-        "∂E/∂(μ, log σ) = (-(x-μ)/σ², -(x-μ)²/σ²) in 1-D; ∂E/∂μ = -Σ⁻¹(x-μ) in d-D."
+        "∂E/∂(μ, log σ) = (-(x-μ)/σ², -(x-μ)²/σ²) in 1-D; ∂E/∂μ = -Σ⁻¹(x-μ) in d-D; with learn_cov also ∂E/∂L_ab = r_a (Lᵀr)_b."
         X, batch = self._check_x(x)
         r = X - self._mu_vec
         if self.event_shape == ():
             G = np.stack([-r[:, 0] / self.sigma ** 2, -(r[:, 0] / self.sigma) ** 2], axis=1)
-        else: G = -(r @ self._prec)
+        elif not self.learn_cov: G = -(r @ self._prec)
+        else: G = self._theta_columns(-(r @ self._prec), r[:, :, None] * (r @ self._prec_chol)[:, None, :])
         return G.reshape(batch + (G.shape[1],))
 
 
@@ -296,7 +332,8 @@ class Gaussian(EnergyModel):
 
     def __repr__(self):
         if self.event_shape == (): return f"Gaussian(mu={self.mu:g}, sigma={self.sigma:g}, beta={self.beta:g})"
-        return f"Gaussian(mu={np.array2string(self.mu, precision=4)}, cov={np.array2string(self.cov, precision=4)}, beta={self.beta:g})"
+        return (f"Gaussian(mu={np.array2string(self.mu, precision=4)}, cov={np.array2string(self.cov, precision=4)}, beta={self.beta:g}"
+                + (", learn_cov=True)" if self.learn_cov else ")"))
 
 # %% ../nbs/01_partition.ipynb #cb8cbc5c
 @njit
@@ -311,6 +348,7 @@ class Laplace(EnergyModel):
     "Laplace energy E(x) = |x-μ|/b on the real line: Z(β) = 2b/β."
     domain = "continuous"
     event_shape = ()
+    _nonsmooth = "its energy |x − μ|/b is not differentiable at x = μ"   # score matching refuses it
     def __init__(self, mu:float=0.0, # location
                  b:float=1.0, # scale > 0
                  beta:float=1.0): # inverse temperature

@@ -51,7 +51,8 @@ def _fingerprint(model, data, settings):
     import hashlib
     h = hashlib.sha256()
     h.update(type(model).__name__.encode()); h.update(str(model.event_shape).encode()); h.update(str(model.domain).encode())
-    h.update(np.ascontiguousarray(data).tobytes()); h.update(json.dumps(settings, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(data).tobytes())
+    h.update(json.dumps({k: v for k, v in settings.items() if not k.startswith("_")}, sort_keys=True).encode())
     return h.hexdigest()
 
 def _save_checkpoint(path, state):
@@ -102,20 +103,52 @@ def _check_flags(progress, trace, checkpoint):
 _OBJECTIVES = {}
 
 def register_objective(name:str, # the `method` users pass to `fit` (and to `objective`)
-                       fn, # fn(model, X) -> (value, grad): the objective to minimise, averaged over the rows of X (n, dim), and its gradient in θ
+                       fn, # fn(model, X, **options, **draws[, extra=...]) -> (value, grad): the objective to minimise, averaged over the rows of X (n, dim), and its gradient in (θ, extra)
                        check, # check(model): raises a ValueError naming what `model` lacks for this objective
-                       stderr=None, # stderr(model, X) -> standard errors of θ at the optimum, or None
+                       stderr=None, # stderr(model, X, **options, **draws) -> standard errors of θ at the optimum, or None
+                       hessian=None, # hessian(model, X, **options, **draws) -> the objective's Hessian in (θ, extra) or None, for a Newton polish after L-BFGS
+                       setup=None, # setup(model, X, **given) -> the method's options, checked and completed on all the data; None: it takes none
+                       prepare=None, # prepare(model, X, rng, **options) -> dict of the random draws (noise) the objective needs for rows X
+                       extra:tuple=(), # names of parameters the objective adds after θ (e.g. ("log_z",)); setup's "extra0" starts them
                       ) -> None:
     "Make a Z-free objective available as `fit(model, data, method=name)`."
     if not isinstance(name, str) or not name or name in ("cd", "pcd"): raise ValueError(f"`name` must be a new method name, got {name!r}")
     for f, arg in ((fn, 'fn'), (check, 'check')):
         if not callable(f): raise TypeError(f"`{arg}` must be callable, got {type(f).__name__}")
-    if stderr is not None and not callable(stderr): raise TypeError(f"`stderr` must be callable or None, got {type(stderr).__name__}")
-    _OBJECTIVES[name] = SimpleNamespace(fn=fn, check=check, stderr=stderr)
+    for f, arg in ((stderr, 'stderr'), (hessian, 'hessian'), (setup, 'setup'), (prepare, 'prepare')):
+        if f is not None and not callable(f): raise TypeError(f"`{arg}` must be callable or None, got {type(f).__name__}")
+    if not (isinstance(extra, tuple) and all(isinstance(e, str) and e for e in extra)):
+        raise TypeError(f"`extra` must be a tuple of parameter names, got {extra!r}")
+    _OBJECTIVES[name] = SimpleNamespace(fn=fn, check=check, stderr=stderr, hessian=hessian, setup=setup, prepare=prepare, extra=extra)
+
+def _objective_options(obj, method, model, X, given):
+    "The options of objective `obj` from the non-None ones the user `given`, checked by its setup (on all the data), and the extras' start."
+    if obj.setup is None:
+        if given: raise ValueError(f"`{next(iter(given))}` does not apply to method={method!r}")
+        opts = {}
+    else: opts = dict(obj.setup(model, X, **given))
+    extra0 = np.asarray(opts.pop("extra0", np.zeros(len(obj.extra))), dtype=np.float64)
+    return opts, extra0
+
+def _describe(v):
+    "An option as JSON for the checkpoint fingerprint: numbers and strings as they are, a distribution by its name and arguments."
+    if v is None or isinstance(v, (bool, int, float, str)): return v
+    dist = getattr(v, "dist", None)
+    if dist is not None: return f"{getattr(dist, 'name', type(dist).__name__)}{tuple(map(str, getattr(v, 'args', ())))}{sorted((k, str(a)) for k, a in getattr(v, 'kwds', {}).items())}"
+    return repr(v)
+
+def _draws(obj, model, X, rng, opts):
+    "The random draws objective `obj` needs for rows X (none for most objectives)."
+    return obj.prepare(model, X, rng, **opts) if obj.prepare is not None else {}
+
+def _evaluate(obj, model, X, t, p, opts, draws):
+    "(value, grad) of objective `obj` at the full parameter vector t = (θ, extra), θ its first p entries; the model is left at θ."
+    model.set_theta(t[:p])
+    return obj.fn(model, X, **opts, **draws, **({"extra": t[p:]} if obj.extra else {}))
 
 # %% ../nbs/05_training.ipynb #75242323
 def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer, learning_rate, weight_decay,
-                    lr_decay, average, sampler, step_size):
+                    lr_decay, average, sampler, step_size, options=None):
     "`fit`'s settings, checked and completed, as the dict the fingerprint hashes; with the data X and the initial θ."
     methods = ("cd", "pcd") + tuple(_OBJECTIVES)
     if method not in methods: raise ValueError(f"`method` must be one of {methods}, got {method!r}")
@@ -142,7 +175,10 @@ def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer
         for v, name in ((sampler, 'sampler'), (step_size, 'step_size'), (n_chains, 'n_chains')):
             if v is not None: raise ValueError(f"`{name}` applies to method='cd' or 'pcd', not to the Z-free method={method!r}")
         n_chains = batch_size
+        opts, extra0 = _objective_options(_OBJECTIVES[method], method, model, X, options or {})
     else:
+        if options: raise ValueError(f"`{next(iter(options))}` applies to a Z-free method, not to method={method!r}")
+        opts, extra0 = {}, np.zeros(0)
         allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
         if sampler is None: sampler = "mala" if continuous else "gibbs"
         if sampler not in allowed: raise ValueError(f"`sampler` must be one of {allowed} for a {model.domain} model, got {sampler!r}")
@@ -157,8 +193,9 @@ def _check_settings(model, X, method, k, n_chains, epochs, batch_size, optimizer
     settings = dict(method=method, k=k, n_chains=n_chains, batch_size=batch_size, optimizer=optimizer,
                     learning_rate=learning_rate, weight_decay=weight_decay, lr_decay=lr_decay, average=average,
                     sampler=sampler, step_size=step_size, epochs=epochs, beta=model.beta,
-                    theta0=[float(v) for v in theta])
-    return settings, X, theta
+                    theta0=[float(v) for v in theta], n_theta=theta.size,
+                    options={k: _describe(v) for k, v in sorted(opts.items())}, _options=opts)
+    return settings, X, np.concatenate([theta, extra0])
 
 # %% ../nbs/05_training.ipynb #a3e72729
 _CHAIN_STATS = ("data_energy", "model_energy", "grad_norm", "acceptance")
@@ -188,7 +225,7 @@ def _resume(model, run, checkpoint, fingerprint, epochs):
     "Continue `run` from its checkpoint file (digest and fingerprint checked); ValueError if its arrays do not fit."
     st = _load_checkpoint(checkpoint, fingerprint)
     try:  # the digest and fingerprint matched: anything wrong below is a file written by something else
-        run.theta = st["theta"].copy(); model.set_theta(run.theta)
+        run.theta = st["theta"].copy(); model.set_theta(run.theta[:model.get_theta().size])
         opt = run.opt
         opt.m, opt.v, opt.t = st["opt_m"].copy(), st["opt_v"].copy(), int(st["opt_t"])
         run.t_update, run.epoch = int(st["t_update"]), int(st["epoch"])
@@ -233,7 +270,7 @@ def _step(model, run, grad, s, epoch, trace):
         raise FloatingPointError(f"the gradient became non-finite at update {run.t_update} (epoch {epoch}): {lower}")
     lr = s["learning_rate"] / (1.0 + s["lr_decay"] * run.t_update)
     run.theta = run.opt.step(run.theta, grad, lr)
-    try: model.set_theta(run.theta)
+    try: model.set_theta(run.theta[:s["n_theta"]])
     except ValueError as e:
         raise FloatingPointError(f"the parameters diverged at update {run.t_update} (epoch {epoch}): {e}; {lower}") from None
     run.t_update += 1
@@ -242,8 +279,9 @@ def _step(model, run, grad, s, epoch, trace):
 
 def _objective_update(model, run, batch, s, epoch, trace):
     "`_update` for a Z-free objective: its minibatch gradient, no chains; returns (E(data), the objective, |gradient|) before the step."
-    value, g = _OBJECTIVES[s["method"]].fn(model, batch)
-    grad = -g - s["weight_decay"] * run.theta          # the optimizers ascend: minus the objective's gradient
+    obj, p = _OBJECTIVES[s["method"]], s["n_theta"]
+    value, g = _evaluate(obj, model, batch, run.theta, p, s["_options"], _draws(obj, model, batch, run.shuffler, s["_options"]))
+    grad = -g - s["weight_decay"] * np.concatenate([run.theta[:p], np.zeros(run.theta.size - p)])   # ascent: minus the objective's gradient; no decay on extras
     e_data = float(model.energy(batch.reshape((-1,) + tuple(model.event_shape))).mean())
     _step(model, run, grad, s, epoch, trace)
     return e_data, float(value), float(np.linalg.norm(grad))
@@ -282,39 +320,92 @@ def _train(model, X, run, settings, trace, progress, checkpoint, fingerprint):
             bar.set_postfix_str(f"|grad| {h['grad_norm'][-1]:.3g}  E(data) {h['data_energy'][-1]:.4g}  {last}", refresh=False)
             bar.update()
 
-def _finish(model, run):
-    "Set the model to the averaged θ (the last θ if none was averaged); the history as arrays."
+def _split_extra(out, names, p):
+    "Move an objective's extra parameters (after θ's p entries) out of the history's θ arrays into entries of their own names."
+    if not names: return out
+    q = p + len(names)
+    for j, name in enumerate(names):
+        out[name] = float(out["final_theta"][p + j]); out[name + "_path"] = np.asarray(out["theta"]).reshape(-1, q)[:, p + j]
+    for key in ("theta", "trace"):
+        if key in out: out[key] = np.asarray(out[key]).reshape(-1, q)[:, :p]
+    for key in ("final_theta", "last_theta"): out[key] = out[key][:p]
+    return out
+
+def _finish(model, run, settings=None):
+    "Set the model to the averaged θ (the last θ if none was averaged); the history as arrays (an objective's extras by name)."
     last = run.theta.copy()
     theta = run.avg_sum / run.avg_n if run.avg_n else run.theta
-    model.set_theta(theta)
+    p = theta.size if settings is None else settings["n_theta"]
+    model.set_theta(theta[:p])
     out = {key: np.array(v) for key, v in run.hist.items()}
     out.update(final_theta=theta, last_theta=last, averaged_over=run.avg_n, updates=run.t_update, theta_names=model.theta_names)
+    if settings is not None and settings["method"] in _OBJECTIVES:
+        out = _split_extra(out, _OBJECTIVES[settings["method"]].extra, p)
     return out
 
 # %% ../nbs/05_training.ipynb #ce20d7ed
-def _fit_lbfgs(model, X, s, theta, tol, progress, trace):
-    "Minimise the Z-free objective of `s` on all of X by L-BFGS-B; the model ends at the optimum; the history."
+_FD_HESSIAN_MAX = 64   # parameters up to which the Newton polish differentiates the gradient when the objective has no Hessian
+
+def _fd_hessian(f, t):
+    "The Hessian of f (returning (value, grad)) at t by central differences of its exact gradient, symmetrised: 2·len(t) gradients."
+    H = np.empty((t.size, t.size))
+    for k in range(t.size):
+        h = 1e-5 * max(1.0, abs(t[k])); e = np.zeros(t.size); e[k] = h
+        H[:, k] = (f(t + e)[1] - f(t - e)[1]) / (2 * h)
+    return 0.5 * (H + H.T)
+
+def _newton_polish(obj, model, X, t, p, s, draws, tol, f, max_steps=8):
+    """Newton steps on (θ, extra) while max|grad| > tol and each step lowers it: L-BFGS's line search stalls where the
+    objective's changes reach its rounding (~1e-16 relative), often before a gradient of 1e-8. The Hessian is the
+    objective's own or, for up to `_FD_HESSIAN_MAX` parameters, differences of its exact gradient; convergence is
+    always judged by the exact gradient."""
+    value, g = f(t); steps = 0
+    for _ in range(max_steps):
+        if np.abs(g).max() <= tol: break
+        H = obj.hessian(model, X, **s["_options"], **draws) if obj.hessian is not None else None
+        if H is None:
+            if t.size > _FD_HESSIAN_MAX: break
+            H = _fd_hessian(f, t)
+        else: H = H + s["weight_decay"] * np.diag(np.r_[np.ones(p), np.zeros(t.size - p)])
+        try: t_new = t - np.linalg.solve(H, g)
+        except np.linalg.LinAlgError: break
+        v_new, g_new = f(t_new)
+        if not np.abs(g_new).max() < np.abs(g).max(): break
+        t, value, g, steps = t_new, v_new, g_new, steps + 1
+    f(t)                                                  # the model is left at t
+    return t, value, g, steps
+
+def _fit_lbfgs(model, X, s, theta, tol, progress, trace, seed=None):
+    "Minimise the Z-free objective of `s` on all of X by L-BFGS-B (then Newton, if it has a Hessian); the model ends at the optimum."
     from scipy.optimize import minimize
-    obj, wd, hist = _OBJECTIVES[s["method"]], s["weight_decay"], dict(objective=[], theta=[])
+    obj, wd, p, hist = _OBJECTIVES[s["method"]], s["weight_decay"], s["n_theta"], dict(objective=[], theta=[])
+    draws = _draws(obj, model, X, np.random.default_rng(as_seed_sequence(seed)), s["_options"])   # one fixed draw: a deterministic objective
     def f(t):
-        model.set_theta(t)
-        v, g = obj.fn(model, X)
-        return v + 0.5 * wd * float(t @ t), g + wd * t
+        try:
+            with np.errstate(over="ignore", invalid="ignore"): v, g = _evaluate(obj, model, X, t, p, s["_options"], draws)
+        except (ValueError, FloatingPointError): v, g = math.inf, np.zeros(t.size)      # θ out of the model's range
+        if not (math.isfinite(v) and np.all(np.isfinite(g))): return math.inf, np.zeros(t.size)   # a step too far: the line search backs off
+        return v + 0.5 * wd * float(t[:p] @ t[:p]), g + wd * np.r_[t[:p], np.zeros(t.size - p)]
     with tqdm(total=s["epochs"], desc="fit (L-BFGS)", unit="it", file=sys.stderr, disable=not progress) as bar:
         def record(intermediate_result):
             hist["objective"].append(float(intermediate_result.fun)); hist["theta"].append(intermediate_result.x.copy())
             bar.set_postfix_str(f"objective {intermediate_result.fun:.10g}", refresh=False); bar.update()
-        res = minimize(f, theta, jac=True, method="L-BFGS-B", callback=record,
-                       options=dict(maxiter=s["epochs"], gtol=tol, ftol=0.0, maxcor=20, maxls=50))
-    value, g = f(res.x)                                   # the model is left at the optimum
+        t, nit, restarts = theta, 0, 0
+        while True:                                   # restart (fresh curvature memory) after a line search that stalled, while it helps
+            res = minimize(f, t, jac=True, method="L-BFGS-B", callback=record,
+                           options=dict(maxiter=s["epochs"] - nit, gtol=tol, ftol=0.0, maxcor=20, maxls=50))
+            nit += int(res.nit)
+            if res.success and np.abs(res.jac).max() <= tol or nit >= s["epochs"] or restarts == 10 or not res.fun < f(t)[0]: break
+            t, restarts = res.x, restarts + 1
+    t, value, g, steps = _newton_polish(obj, model, X, res.x, p, s, draws, tol, f)
     grad_max = float(np.abs(g).max())
     out = dict(objective=np.array(hist["objective"]), theta=np.array(hist["theta"]).reshape(-1, theta.size),
-               final_theta=res.x.copy(), last_theta=res.x.copy(), final_objective=value, grad_max=grad_max,
-               converged=bool(res.success or grad_max <= tol), message=str(res.message), iterations=int(res.nit), updates=int(res.nit),
+               final_theta=t.copy(), last_theta=t.copy(), final_objective=value, grad_max=grad_max,
+               converged=grad_max <= tol, message=str(res.message), iterations=nit, restarts=restarts, newton_steps=steps, updates=nit,
                averaged_over=0, theta_names=model.theta_names,
-               stderr=obj.stderr(model, X) if obj.stderr is not None and wd == 0 else None)
+               stderr=obj.stderr(model, X, **s["_options"], **draws) if obj.stderr is not None and wd == 0 else None)
     if trace: out["trace"] = out["theta"]
-    return out
+    return _split_extra(out, obj.extra, p)
 
 # %% ../nbs/05_training.ipynb #2371321d
 def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_theta
@@ -336,17 +427,24 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
         checkpoint=None, # path of an .npz checkpoint: resumed if it exists, written after every epoch
         trace:bool=False, # also record θ after every update (history["trace"])
         tol:float=1e-8, # "lbfgs": stop when every component of the objective's gradient is below this
+        noise_scale:float|None=None, # "dsm": σ of the Gaussian noise added to the data (default 0.1)
+        n_projections:int|None=None, # "ssm": random projections per data point (default 1)
+        projection:str|None=None, # "ssm": "rademacher" (default) or "gaussian"
+        noise_ratio:float|None=None, # "nce": noise samples per data point ν (default 1)
+        noise=None, # "nce": a noise distribution with known density: `rvs(size, random_state)` and `logpdf`/`logpmf` (e.g. a frozen scipy.stats one)
        ) -> dict: # history: per-epoch arrays, the trajectory of θ, and the final (averaged) θ
     "Fit `model` to `data` by CD-k, persistent CD or a Z-free objective; the model's parameters are updated in place."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     checkpoint = _check_flags(progress, trace, checkpoint)
+    options = {k: v for k, v in dict(noise_scale=noise_scale, n_projections=n_projections, projection=projection,
+                                     noise_ratio=noise_ratio, noise=noise).items() if v is not None}
     settings, X, theta = _check_settings(model, data, method, k, n_chains, epochs, batch_size, optimizer, learning_rate,
-                                         weight_decay, lr_decay, average, sampler, step_size)
+                                         weight_decay, lr_decay, average, sampler, step_size, options)
     if optimizer == "lbfgs":
         if checkpoint is not None: raise ValueError("`checkpoint` applies to the stochastic optimizers; an L-BFGS run is deterministic: rerun it")
-        return _fit_lbfgs(model, X, settings, theta, check_real(tol, 'tol', minimum=0.0, strict_min=True), progress, trace)
+        return _fit_lbfgs(model, X, settings, theta, check_real(tol, 'tol', minimum=0.0, strict_min=True), progress, trace, seed)
     fingerprint = _fingerprint(model, X, settings)
     run = _start_run(X, settings, theta, seed)
     if checkpoint is not None and os.path.exists(checkpoint): _resume(model, run, checkpoint, fingerprint, settings["epochs"])
     _train(model, X, run, settings, trace, progress, checkpoint, fingerprint)
-    return _finish(model, run)
+    return _finish(model, run, settings)

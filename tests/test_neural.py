@@ -1,4 +1,4 @@
-"""Tests of ebm_nb.neural: the MLP energy's two gradients, its batch paths, the box rule for Z, the toy densities,
+"""Tests of ebm_nb.neural: the MLP energy's two gradients, the score-matching derivatives, its batch paths, the box rule for Z, the toy densities,
 bad input, and one short training run (the demo) that must beat a Gaussian fit."""
 import json
 import math
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import ebm_nb as eb
-from ebm_nb.neural import (ACTIVATIONS, NeuralEnergy, _PARALLEL_ROWS, box_log_partition, fit_toy,
-                           toy_data, toy_log_density)
+from ebm_nb.neural import (ACTIVATIONS, NeuralEnergy, _PARALLEL_ROWS, _neural_tangent_rows, _tangent_rows_serial,
+                           box_log_partition, fit_toy, toy_data, toy_log_density)
 from ebm_nb.demo import demo_neural
 
 
@@ -55,6 +55,46 @@ def test_serial_and_parallel_paths_agree():
     np.testing.assert_array_equal(m.grad_energy(X)[:50], m.grad_energy(small))
     np.testing.assert_array_equal(m.grad_theta(X)[:50], m.grad_theta(small))
 
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("hidden, dim", [((5,), 3), ((4, 3), 2)])
+def test_score_matching_derivatives_match_finite_differences(activation, hidden, dim):
+    # central differences with h = 1e-5 err by ~1e-10 relative; a wrong term would be off by O(1)
+    m = NeuralEnergy(hidden, activation, confinement=1.3, dim=dim, seed=1)
+    rng = np.random.default_rng(2)
+    X, V = rng.normal(size=(5, dim)) * 1.5, rng.normal(size=(5, dim))
+    h, th = 1e-5, m.get_theta()
+    def close(a, b): np.testing.assert_allclose(a, b, rtol=0, atol=1e-7 * np.abs(b).max())
+    S = m._score_theta(X, V)
+    def dir_grad(t):
+        m.set_theta(t); return (m.grad_energy(X) * V).sum(1)
+    close(S, _fd(dir_grad, th, h))
+    m.set_theta(th)
+    q, G = m._hess_quad(X, V)
+    assert S.shape == G.shape == (5, m.n_theta) and q.shape == (5,)
+    close(q, ((m.grad_energy(X + h * V) - m.grad_energy(X - h * V)) * V).sum(1) / (2 * h))
+    close(G, (m._score_theta(X + h * V, V) - m._score_theta(X - h * V, V)) / (2 * h))
+    H = np.stack([(m.grad_energy(X + h * e) - m.grad_energy(X - h * e)) / (2 * h) for e in np.eye(dim)], axis=2)
+    close(q, np.einsum("mi,mij,mj->m", V, H, V))
+    lap, Glap = m._laplacian(X)
+    close(lap, np.trace(H, axis1=1, axis2=2))
+    E1 = [np.tile(e, (5, 1)) for e in np.eye(dim)]
+    np.testing.assert_array_equal(Glap, sum(m._hess_quad(X, e)[1] for e in E1))
+
+
+def test_score_matching_parallel_path_matches_serial():
+    m = NeuralEnergy((6, 5), "swish", seed=3)
+    rng = np.random.default_rng(4)
+    X, V = rng.normal(size=(_PARALLEL_ROWS + 7, 2)), rng.normal(size=(_PARALLEL_ROWS + 7, 2))
+    for what in (0, 1, 2):
+        q_par, g_par = _neural_tangent_rows(X, V, m._packed, what, m.n_theta)
+        q_ser, g_ser = np.empty(len(X)), np.empty((len(X), m.n_theta))
+        _tangent_rows_serial(X, V, m._packed, q_ser, g_ser, what)
+        np.testing.assert_array_equal(g_par, g_ser)
+        if what: np.testing.assert_array_equal(q_par, q_ser)
+    np.testing.assert_array_equal(m._hess_quad(X, V)[1][:50], m._hess_quad(X[:50], V[:50])[1])
+    with pytest.raises(ValueError, match="`V`"): m._score_theta(X[:3], V[:2])
 
 def test_mlp_plus_confinement_is_energy_and_batch_shapes():
     m = NeuralEnergy((7,), "tanh", confinement=3.0, seed=0)
