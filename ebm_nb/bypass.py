@@ -1,4 +1,4 @@
-"""Estimators whose objective never contains the partition function, for binary and spin models: three losses of one statistic, their standard errors, and their checks against an independent implementation and against exact maximum likelihood.
+"""Estimators whose objective never contains the partition function — pseudo-likelihood, ratio matching and minimum probability flow for binary and spin models, score matching (exact, denoising, sliced) for continuous ones, noise-contrastive estimation for both — each checked against exact maximum likelihood.
 
 Docs: https://ebm-nb.github.io/ebm_nb/bypassing_z.html.md"""
 

@@ -36,7 +36,8 @@ nan, inf = float("nan"), float("inf")
 # names in ebm_nb.__all__ that are data, not functions or classes (no call to fuzz)
 NOT_CALLABLE = {"DOMAINS", "ENERGY_SIG", "GRAD_SIG", "MAX_ENUMERATION_STATES", "CONTINUOUS_METHODS", "METRICS", "DISCRETE_METHODS",
                 "TARGET_ACCEPT", "OPTIMIZERS", "CHECKPOINT_VERSION", "BETA_C", "T_C", "MAX_ENUMERATION_L",
-                "LATTICE_METHODS", "ROWS_MIN_L", "MAX_DRAW_BYTES", "ACTIVATIONS", "TOY_DATA", "FORMAT", "FORMAT_VERSION", "SCHEDULES"}
+                "LATTICE_METHODS", "ROWS_MIN_L", "MAX_DRAW_BYTES", "ACTIVATIONS", "TOY_DATA", "FORMAT", "FORMAT_VERSION", "SCHEDULES",
+                "SCORE_THETA_SIG", "HESS_QUAD_SIG", "LAPLACIAN_SIG", "PROJECTIONS"}
 
 
 # --- the harness -----------------------------------------------------------------------------------------------------
@@ -136,6 +137,8 @@ DRAWS2 = np.random.default_rng(1).normal(size=(3, 30, 2))
 X6 = (np.random.default_rng(2).random((30, 6)) < 0.5).astype(np.float64)
 FIT_KW = dict(epochs=1, batch_size=20, learning_rate=0.05, step_size=0.5, seed=1, progress=False)
 DATA1 = np.random.default_rng(3).normal(1.0, 0.5, size=40)
+DATA2 = np.random.default_rng(4).normal(size=(40, 2)) @ np.array([[1.0, 0.4], [0.0, 0.8]])
+def G2C(): return eb.Gaussian([0.0, 0.0], cov=np.eye(2), learn_cov=True)
 BIN2 = (np.random.default_rng(4).random((40, 2)) < 0.5).astype(np.float64)
 
 _rbm_cache = {}
@@ -244,9 +247,18 @@ SCALARS = [
       allowed=eb.DISCRETE_METHODS),
     S("run_chains", "step_size", lambda v: eb.run_chains(G1, chains(G1), 1, eb.rng_states(0, 3), step_size=v), "pos_real"),
     S("exact_cd_gradient", "k", lambda v: eb.exact_cd_gradient(BM, BM_DATA, v), "int_min0"),
-    S("fit", "method", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=v, **FIT_KW), "choice", allowed=("cd", "pcd", "pl", "ratio_matching", "mpf")),
+    S("fit", "method", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method=v, **FIT_KW), "choice",
+      allowed=("cd", "pcd", "pl", "ratio_matching", "mpf", "sm", "dsm", "ssm", "nce")),
     S("fit", "tol", lambda v: eb.fit(BM, BM_DATA, method="pl", optimizer="lbfgs", tol=v, progress=False), "pos_real"),
-    S("objective", "method", lambda v: eb.objective(BM, BM_DATA, v), "choice", allowed=("pl", "ratio_matching", "mpf")),
+    S("fit", "noise_scale", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method="dsm", noise_scale=v, optimizer="lbfgs", epochs=2, progress=False), "pos_real"),
+    S("fit", "n_projections", lambda v: eb.fit(G2C(), DATA2, method="ssm", n_projections=v, optimizer="lbfgs", epochs=2, progress=False), "int_min1"),
+    S("fit", "projection", lambda v: eb.fit(G2C(), DATA2, method="ssm", projection=v, optimizer="lbfgs", epochs=2, progress=False), "choice",
+      allowed=eb.PROJECTIONS),
+    S("fit", "noise_ratio", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method="nce", noise_ratio=v, optimizer="lbfgs", epochs=2, progress=False), "pos_real"),
+    S("objective", "method", lambda v: eb.objective(BM, BM_DATA, v), "choice", allowed=("pl", "ratio_matching", "mpf", "sm", "dsm", "ssm", "nce")),
+    S("objective", "log_z", lambda v: eb.objective(eb.Gaussian(0.0, 1.0), DATA1, "nce", seed=0, log_z=v), "real"),
+    S("objective", "seed", lambda v: eb.objective(eb.Gaussian(0.0, 1.0), DATA1, "dsm", seed=v), "seed"),
+    S("Gaussian", "learn_cov", lambda v: eb.Gaussian([0.0, 0.0], cov=np.eye(2), learn_cov=v), "bool"),
     S("register_objective", "name", lambda v: eb.register_objective(v, lambda m, X: (0.0, None), lambda m: None), "name", ("name",)),
     S("fit", "k", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, k=v, **FIT_KW), "int_min1"),
     S("fit", "epochs", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "epochs": v}), "int_min1"),
@@ -552,6 +564,15 @@ BAD = [
     B("exact_cd_gradient", "not_a_model", lambda: eb.exact_cd_gradient(NOT_MODEL, [[0.0]], 1), ("model",)),
     B("fit", "not_a_model", lambda: eb.fit(NOT_MODEL, DATA1, **FIT_KW), ("model",)),
     B("fit", "pl_continuous", lambda: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method="pl", progress=False), ("binary or spin",)),
+    B("fit", "sm_discrete", lambda: eb.fit(BM, BM_DATA, method="sm", progress=False), ("continuous",)),
+    B("fit", "sm_laplace", lambda: eb.fit(eb.Laplace(), DATA1, method="sm", progress=False), ("differentiable",)),
+    B("fit", "dsm_no_score_theta", lambda: eb.fit(eb.Energy(quad2, [1.0], dim=2, grad=quad2_grad), DATA2, method="dsm", progress=False),
+      ("score_theta",)),
+    B("fit", "option_of_another_method", lambda: eb.fit(BM, BM_DATA, method="pl", noise_scale=0.1, progress=False), ("noise_scale",)),
+    B("fit", "option_with_pcd", lambda: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, noise_ratio=2.0, **FIT_KW), ("noise_ratio",)),
+    B("fit", "noise_not_a_distribution", lambda: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method="nce", noise="normal", progress=False), ("noise",)),
+    B("fit", "noise_wrong_dimension", lambda: eb.fit(G2C(), DATA2, method="nce", noise=_std_normal(), progress=False), ("noise",)),
+    B("fit", "noise_misses_data", lambda: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, method="nce", noise=_uniform01(), progress=False), ("noise",)),
     B("fit", "lbfgs_cd", lambda: eb.fit(BM, BM_DATA, method="cd", optimizer="lbfgs", progress=False), ("optimizer",)),
     B("fit", "lbfgs_batch_size", lambda: eb.fit(BM, BM_DATA, method="pl", optimizer="lbfgs", batch_size=5, progress=False), ("batch_size",)),
     B("objective", "not_a_model", lambda: eb.objective(NOT_MODEL, BM_DATA, "pl"), ("model",)),
@@ -633,6 +654,15 @@ def _increasing_or_refuse(s, name):
     if not np.all(np.diff(s) > 0): raise AssertionError(f"schedule not strictly increasing: {s!r}")
     raise ValueError(f"strictly increasing: a pass for `{name}`")
 
+
+
+def _std_normal():
+    import scipy.stats
+    return scipy.stats.norm()
+
+def _uniform01():
+    import scipy.stats
+    return scipy.stats.uniform(0.0, 0.1)
 
 
 def _register_objective_and_use():
@@ -723,6 +753,11 @@ VALID = [
     V("fit", "pl", lambda: [eb.fit(eb.BoltzmannMachine(np.zeros((3, 3))), BIN40, method="pl", optimizer=o, progress=False,
                                    **({} if o == "lbfgs" else dict(epochs=2, batch_size=5, seed=0)))["final_theta"] for o in ("lbfgs", "adam")]),
     V("register_objective", "a_method", lambda: _register_objective_and_use()),
+    V("objective", "continuous", lambda: [eb.objective(G2C(), DATA2, m, seed=0) for m in ("sm", "dsm", "ssm", "nce")]
+                                         + [eb.objective(BM, BM_DATA, "nce", seed=0)]),
+    V("fit", "z_free_continuous", lambda: [eb.fit(G2C(), DATA2, method=m, optimizer=o, seed=0, progress=False,
+                                                  **({} if o == "lbfgs" else dict(epochs=2, batch_size=10)))["final_theta"]
+                                           for m in ("sm", "dsm", "ssm", "nce") for o in ("lbfgs", "adam")]),
     V("kaufman_log_partition", "small", lambda: [eb.kaufman_log_partition(L, K) for L in (2, 3, 16) for K in (0.0, 0.44, 3.0)]),
     V("density_of_states", "L3", lambda: eb.density_of_states(3)),
     V("Ising", "exact", lambda: (ISING.log_partition(), ISING.energy(np.ones((4, 4))), ISING.exact_observables())),

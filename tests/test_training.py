@@ -45,6 +45,38 @@ def test_resume_is_bit_identical(tmp_path, monkeypatch, method, optimizer):
     assert h["data_energy"].shape == (6,)
 
 
+@pytest.mark.parametrize("method,opts", [("dsm", dict(noise_scale=0.2)), ("ssm", dict(n_projections=2)), ("nce", dict(noise_ratio=2.0))])
+def test_z_free_resume_is_bit_identical(tmp_path, monkeypatch, method, opts):
+    "The noise of DSM/SSM/NCE is drawn from the run's own generator: a resumed run draws the same noise, NCE's log Z included."
+    kw = dict(method=method, optimizer="adam", epochs=6, batch_size=50, learning_rate=0.05, average=0.5, seed=1, progress=False, **opts)
+    full = eb.Gaussian(0.0, 1.0); h_full = eb.fit(full, DATA, **kw)
+    ck = tmp_path / "ck.npz"
+    import ebm_nb.training as tr
+    save = tr._save_checkpoint
+
+    class Crash(Exception): pass
+    def crash_after_epoch_3(path, state):
+        save(path, state)
+        if int(state["epoch"]) == 3: raise Crash
+    monkeypatch.setattr(tr, "_save_checkpoint", crash_after_epoch_3)
+    with pytest.raises(Crash):
+        eb.fit(eb.Gaussian(0.0, 1.0), DATA, **kw, checkpoint=ck)
+    monkeypatch.setattr(tr, "_save_checkpoint", save)
+    resumed = eb.Gaussian(0.0, 1.0); h = eb.fit(resumed, DATA, **kw, checkpoint=ck)
+    np.testing.assert_array_equal(resumed.get_theta(), full.get_theta())
+    assert h["theta"].shape == (6, 2) and h["objective"].shape == (6,)
+    if method == "nce":
+        assert h["log_z"] == h_full["log_z"] and h["log_z_path"].shape == (6,) and np.isfinite(h["log_z"])
+    with pytest.raises(ValueError, match="another model"):      # other noise settings: another run
+        eb.fit(eb.Gaussian(0.0, 1.0), DATA, **{**kw, **{k: v * 2 for k, v in opts.items()}}, checkpoint=ck)
+
+
+def test_lbfgs_z_free_is_deterministic_given_the_seed():
+    runs = [eb.fit(eb.Gaussian(0.0, 1.0), DATA, method="dsm", noise_scale=0.2, optimizer="lbfgs", seed=s, progress=False)["final_theta"]
+            for s in (3, 3, 4)]
+    np.testing.assert_array_equal(runs[0], runs[1]); assert not np.array_equal(runs[0], runs[2])
+
+
 def test_checkpoint_of_other_run_refused(tmp_path):
     ck = tmp_path / "ck.npz"
     eb.fit(eb.Gaussian(0.0, 1.0), DATA, **KW, checkpoint=ck)
