@@ -390,13 +390,14 @@ def _fit_lbfgs(model, X, s, theta, tol, progress, trace, seed=None):
         def record(intermediate_result):
             hist["objective"].append(float(intermediate_result.fun)); hist["theta"].append(intermediate_result.x.copy())
             bar.set_postfix_str(f"objective {intermediate_result.fun:.10g}", refresh=False); bar.update()
-        t, nit, restarts = theta, 0, 0
+        t, nit, restarts, f_start = theta, 0, 0, None
         while True:                                   # restart (fresh curvature memory) after a line search that stalled, while it helps
             res = minimize(f, t, jac=True, method="L-BFGS-B", callback=record,
                            options=dict(maxiter=s["epochs"] - nit, gtol=tol, ftol=0.0, maxcor=20, maxls=50))
             nit += int(res.nit)
-            if res.success and np.abs(res.jac).max() <= tol or nit >= s["epochs"] or restarts == 10 or not res.fun < f(t)[0]: break
-            t, restarts = res.x, restarts + 1
+            if res.success and np.abs(res.jac).max() <= tol or nit >= s["epochs"] or restarts == 10: break
+            if f_start is not None and not res.fun < f_start: break     # the restart made no progress
+            t, restarts, f_start = res.x, restarts + 1, res.fun
     t, value, g, steps = _newton_polish(obj, model, X, res.x, p, s, draws, tol, f)
     grad_max = float(np.abs(g).max())
     out = dict(objective=np.array(hist["objective"]), theta=np.array(hist["theta"]).reshape(-1, theta.size),

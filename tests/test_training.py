@@ -24,11 +24,8 @@ def test_same_seed_same_result_and_column_data():
     np.testing.assert_array_equal(a.get_theta(), b.get_theta())
 
 
-@pytest.mark.parametrize("method,optimizer", [("pcd", "adam"), ("cd", "momentum"), ("pcd", "sgd")])
-def test_resume_is_bit_identical(tmp_path, monkeypatch, method, optimizer):
-    kw = {**KW, "method": method, "optimizer": optimizer, "average": 0.5}
-    full = eb.Gaussian(0.0, 1.0); eb.fit(full, DATA, **kw)
-    ck = tmp_path / "ck.npz"
+def _crash_and_resume(monkeypatch, kw, ck):
+    "A run of `kw` killed after its 3rd epoch's checkpoint, then resumed from `ck`: the resumed model and history."
     import ebm_nb.training as tr
     save = tr._save_checkpoint
 
@@ -40,7 +37,16 @@ def test_resume_is_bit_identical(tmp_path, monkeypatch, method, optimizer):
     with pytest.raises(Crash):
         eb.fit(eb.Gaussian(0.0, 1.0), DATA, **kw, checkpoint=ck)
     monkeypatch.setattr(tr, "_save_checkpoint", save)
-    resumed = eb.Gaussian(0.0, 1.0); h = eb.fit(resumed, DATA, **kw, checkpoint=ck)
+    resumed = eb.Gaussian(0.0, 1.0)
+    return resumed, eb.fit(resumed, DATA, **kw, checkpoint=ck)
+
+
+@pytest.mark.parametrize("method,optimizer", [("pcd", "adam"), ("cd", "momentum"), ("pcd", "sgd")])
+def test_resume_is_bit_identical(tmp_path, monkeypatch, method, optimizer):
+    kw = {**KW, "method": method, "optimizer": optimizer, "average": 0.5}
+    full = eb.Gaussian(0.0, 1.0); eb.fit(full, DATA, **kw)
+    ck = tmp_path / "ck.npz"
+    resumed, h = _crash_and_resume(monkeypatch, kw, ck)
     np.testing.assert_array_equal(resumed.get_theta(), full.get_theta())
     assert h["data_energy"].shape == (6,)
 
@@ -51,18 +57,7 @@ def test_z_free_resume_is_bit_identical(tmp_path, monkeypatch, method, opts):
     kw = dict(method=method, optimizer="adam", epochs=6, batch_size=50, learning_rate=0.05, average=0.5, seed=1, progress=False, **opts)
     full = eb.Gaussian(0.0, 1.0); h_full = eb.fit(full, DATA, **kw)
     ck = tmp_path / "ck.npz"
-    import ebm_nb.training as tr
-    save = tr._save_checkpoint
-
-    class Crash(Exception): pass
-    def crash_after_epoch_3(path, state):
-        save(path, state)
-        if int(state["epoch"]) == 3: raise Crash
-    monkeypatch.setattr(tr, "_save_checkpoint", crash_after_epoch_3)
-    with pytest.raises(Crash):
-        eb.fit(eb.Gaussian(0.0, 1.0), DATA, **kw, checkpoint=ck)
-    monkeypatch.setattr(tr, "_save_checkpoint", save)
-    resumed = eb.Gaussian(0.0, 1.0); h = eb.fit(resumed, DATA, **kw, checkpoint=ck)
+    resumed, h = _crash_and_resume(monkeypatch, kw, ck)
     np.testing.assert_array_equal(resumed.get_theta(), full.get_theta())
     assert h["theta"].shape == (6, 2) and h["objective"].shape == (6,)
     if method == "nce":
