@@ -16,6 +16,7 @@ from scipy.special import logsumexp
 from sklearn.neural_network import BernoulliRBM as SkRBM
 
 import ebm_nb as eb
+from _common import emit
 
 
 def best_of(fn, n=3):
@@ -50,12 +51,7 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="fewer seeds and epochs (a smoke test, not a measurement)")
     ap.add_argument("--json", action="store_true", help="print the results as one JSON object instead of text")
     a = ap.parse_args(argv)
-    if a.json:  # the text goes to a buffer; the numbers to standard output as JSON
-        import contextlib, io, json
-        res = {}
-        with contextlib.redirect_stdout(io.StringIO()): _run(a, res)
-        print(json.dumps(res, indent=2))
-    else: _run(a, {})
+    emit(_run, a, indent=2)
 
 
 def _run(a, res):

@@ -8,6 +8,7 @@ Docs: https://ebm-nb.github.io/ebm_nb/bypassing_z.html.md"""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from numba import prange
@@ -21,19 +22,24 @@ from .partition import BoltzmannMachine, Bernoulli, Gaussian
 from .training import (_check_data, _OBJECTIVES, register_objective, _objective_options, _draws, _evaluate)
 
 # %% auto #0
-__all__ = ['PROJECTIONS', 'objective']
+__all__ = ['PROJECTIONS', 'objective', 'torus_bm']
 
 # %% ../nbs/06_bypassing_z.ipynb #3e884488
 _FLIP_CODES = {"pl": 0, "ratio_matching": 1, "mpf": 2}   # the objectives that are a sum of f(u) over single flips
+
+@njit
+def _log1p_unit(e):
+    "log(1 + e) for 0 < e ≤ 1: log1p where it matters (e < 0.01), else the cheaper log (relative error ≤ 1.2e-14 there)."
+    return math.log1p(e) if e < 0.01 else math.log(1.0 + e)
 
 @njit
 def _softplus_sigmoid(u):
     "(log(1 + e^u), 1/(1 + e^-u)) from one exponential (kernels' `_softplus` and `_sigmoid` take one each), without overflow."
     if u > 0.0:
         e = math.exp(-u)
-        return u + math.log1p(e), 1.0 / (1.0 + e)
+        return u + _log1p_unit(e), 1.0 / (1.0 + e)
     e = math.exp(u)
-    return math.log1p(e), e / (1.0 + e)
+    return _log1p_unit(e), e / (1.0 + e)
 
 @njit
 def _flip_loss(code, u):
@@ -90,17 +96,19 @@ def _flip_bm_sums(code, X, W, b, beta, binary, vals, C, gb):
     n_blocks = vals.shape[0]
     size = (n + n_blocks - 1) // n_blocks
     for k in prange(n_blocks):
-        r = np.empty(d)
+        h, r = np.empty(d), np.empty(d)
         v = 0.0
         for m in range(k * size, min(n, (k + 1) * size)):
+            h[:] = b
+            for j in range(d):                   # h = b + W x as d axpys (W is symmetric): contiguous, vectorised
+                xj = X[m, j]
+                for i in range(d): h[i] += W[j, i] * xj
             for i in range(d):
-                h = b[i]
-                for j in range(d): h += W[i, j] * X[m, j]
-                delta = 1.0 - 2.0 * X[m, i] if binary else -2.0 * X[m, i]
-                f, f1, _ = _flip_loss(code, beta * delta * h)
+                bd = beta * (1.0 - 2.0 * X[m, i] if binary else -2.0 * X[m, i])
+                f, f1, _ = _flip_loss(code, bd * h[i])
                 v += f
-                r[i] = beta * delta * f1
-            for j in range(d):
+                r[i] = bd * f1
+            for j in range(d):                   # the rank-one update of XᵀR
                 xj = X[m, j]
                 for i in range(d): C[k, j, i] += xj * r[i]
             for i in range(d): gb[k, i] += r[i]
@@ -138,35 +146,81 @@ def _theta_index(d):
     idx[np.arange(d), np.arange(d)] = i.size + np.arange(d)
     return idx
 
+def _site_blocks(X, w, block=1024):
+    "M[i] = Σ_m w_mi z_m z_mᵀ (d, d, d) with z_m = x_m, its entry i set to 1: site i's block of the flip Hessian, summed over rows."
+    n, d = X.shape
+    M = np.zeros((d * d, d))
+    for a in range(0, n, block):                               # one BLAS product per block of rows: (w_mi x_mj)ᵀ X
+        Xa, wa = X[a:a + block], w[a:a + block]
+        M += (wa[:, :, None] * Xa[:, None, :]).reshape(len(Xa), d * d).T @ Xa
+    M = M.reshape(d, d, d)
+    s, r = w.T @ X, np.arange(d)                                 # s[i, k] = Σ_m w_mi x_mk: the products with z_mi = 1
+    M[r, r, :] = s; M[r, :, r] = s; M[r, r, r] = w.sum(axis=0)
+    return M
+
 def _flip_hessian(code, model, X):
     "The Hessian of flip objective `code` of a Boltzmann machine in θ (as `get_theta`): Σ_i of w_i ∂h_i/∂θ ∂h_i/∂θᵀ, averaged."
     n, d = X.shape
     _, _, w = _flip_terms(code, model, X)
-    idx = _theta_index(d); p = d * (d - 1) // 2 + d
+    if isinstance(model, Bernoulli): return np.diag(w.mean(axis=0))   # independent units: the fields' block is diagonal
+    M, idx, p = _site_blocks(X, w), _theta_index(d), d * (d - 1) // 2 + d
     H = np.zeros((p, p))
-    for i in range(d):
-        Z = X.copy(); Z[:, i] = 1.0                                  # ∂h_i/∂θ on site i's slots
-        H[np.ix_(idx[i], idx[i])] += (Z * w[:, i:i + 1]).T @ Z / n
-    return H[-d:, -d:] if isinstance(model, Bernoulli) else H
+    for i in range(d): H[np.ix_(idx[i], idx[i])] += M[i] / n          # site i touches its d − 1 couplings and its field
+    return H
+
+@pnjit
+def _point_gradients(X, R, G):
+    "The per-point gradients of a flip objective of a Boltzmann machine into G (n, p): R_i x_j + R_j x_i for i < j, then R_i."
+    n, d = X.shape
+    for m in prange(n):
+        k = 0
+        for i in range(d):
+            for j in range(i + 1, d):
+                G[m, k] = R[m, i] * X[m, j] + R[m, j] * X[m, i]
+                k += 1
+        for i in range(d): G[m, k + i] = R[m, i]
+
+def _sandwich(H, J, n):
+    "√diag(H⁻¹JH⁻¹/n); H⁻¹ from the Cholesky factor when H is positive definite, else by LU; NaN if H is singular."
+    from scipy.linalg import LinAlgError, cho_factor, lapack
+    try:
+        c, _ = cho_factor(H, lower=False)
+        Hi, info = lapack.dpotri(c, lower=0)                    # H⁻¹'s upper triangle
+        if info != 0: raise LinAlgError("dpotri")
+        Hi = np.triu(Hi) + np.triu(Hi, 1).T
+    except LinAlgError:
+        try: Hi = np.linalg.inv(H)
+        except np.linalg.LinAlgError: return np.full(H.shape[0], np.nan)
+    return np.sqrt(np.clip(((Hi @ J) * Hi).sum(axis=1) / n, 0.0, None))     # diag(H⁻¹JH⁻¹), H⁻¹ symmetric
 
 def _flip_stderr(code, model, X, block=4096):
     "Sandwich standard errors of θ (as `get_theta`) at a minimum of flip objective `code` of a Boltzmann machine; NaN if H is singular."
+    from scipy.linalg.blas import dsyrk
     n, d = X.shape
     _, R, _ = _flip_terms(code, model, X)
-    p = d * (d - 1) // 2 + d
+    bern = isinstance(model, Bernoulli)
+    p = d if bern else d * (d - 1) // 2 + d
     H, J, mean = _flip_hessian(code, model, X), np.zeros((p, p)), np.zeros(p)
-    iu, ju = np.triu_indices(d, 1)
+    G = None if bern else np.empty((min(n, block), p))
     for a in range(0, n, block):                                    # per-point gradients, a block of rows at a time
-        Xa, Ra = X[a:a + block], R[a:a + block]
-        G = np.concatenate([Ra[:, iu] * Xa[:, ju] + Ra[:, ju] * Xa[:, iu], Ra], axis=1)
-        J += G.T @ G; mean += G.sum(axis=0)
+        if bern: Ga = R[a:a + block]                                # (a field's gradient is R_i)
+        else: Ga = G[:min(block, n - a)]; _point_gradients(X[a:a + block], R[a:a + block], Ga)
+        J = dsyrk(1.0, Ga, beta=1.0, c=J, trans=1, overwrite_c=1); mean += Ga.sum(axis=0)   # J += GᵀG, upper triangle
+    J = np.triu(J) + np.triu(J, 1).T
     mean /= n; J = J / n - np.outer(mean, mean)
-    if isinstance(model, Bernoulli): J = J[-d:, -d:]
-    try: Hi = np.linalg.inv(H)
-    except np.linalg.LinAlgError: return np.full(H.shape[0], np.nan)
-    return np.sqrt(np.clip(np.diag(Hi @ J @ Hi) / n, 0.0, None))
+    return _sandwich(H, J, n)
 
 # %% ../nbs/06_bypassing_z.ipynb #7f5b6c82
+_SECOND_ORDER_MAX = 4096   # parameters (a Boltzmann machine of up to 90 units) up to which flip objectives form their p × p Hessian
+
+def _closed_form_second_order(model, what=None):
+    "Whether the flip objectives' Hessian (and, naming `what`, the standard errors) is formed for `model`; a warning when too large."
+    if not isinstance(model, BoltzmannMachine): return False
+    p = model.get_theta().size
+    if isinstance(model, Bernoulli) or p <= _SECOND_ORDER_MAX: return True
+    if what: warnings.warn(f"{what} skipped: {p} parameters > {_SECOND_ORDER_MAX} (a p × p Hessian; the cost grows as n·p²)", stacklevel=5)
+    return False
+
 def _flip_objective(method):
     "(fn, check, stderr, hessian) of flip objective `method` for `register_objective`: Boltzmann machines in closed form, other models by flips."
     code = _FLIP_CODES[method]
@@ -177,9 +231,9 @@ def _flip_objective(method):
     def fn(model, X):
         return _flip_boltzmann(code, model, X) if isinstance(model, BoltzmannMachine) else _flip_generic(code, model, X)
     def stderr(model, X):
-        return _flip_stderr(code, model, X) if isinstance(model, BoltzmannMachine) else None
+        return _flip_stderr(code, model, X) if _closed_form_second_order(model, "standard errors") else None
     def hessian(model, X):
-        return _flip_hessian(code, model, X) if isinstance(model, BoltzmannMachine) else None
+        return _flip_hessian(code, model, X) if _closed_form_second_order(model) else None
     return fn, check, stderr, hessian
 
 for _method in _FLIP_CODES: register_objective(_method, *_flip_objective(_method))
@@ -203,6 +257,23 @@ def objective(model:EnergyModel, # a model with get_theta and ∂E/∂θ (grad_t
     xi = [check_real(extra[k], k) if k in extra else e0 for k, e0 in zip(obj.extra, extra0)]
     draws = _draws(obj, model, X, np.random.default_rng(as_seed_sequence(seed)), opts)
     return _evaluate(obj, model, X, np.concatenate([theta, xi]), theta.size, opts, draws)
+
+# %% ../nbs/06_bypassing_z.ipynb #9cf94b2e
+def torus_bm(rows:int, # the torus's rows
+             cols:int, # and columns: rows·cols spins
+             coupling:float=0.4, # the mean coupling of a bond (each is uniform in coupling ± 0.1)
+             seed=None, # int, SeedSequence, Generator or None
+            ) -> BoltzmannMachine:
+    "A spin Boltzmann machine on a rows×cols torus: couplings `coupling` ± 0.1 on its bonds, fields N(0, 0.1²) — the inverse-Ising truth."
+    rows, cols = check_int(rows, 'rows', minimum=2), check_int(cols, 'cols', minimum=2)
+    coupling = check_real(coupling, 'coupling')
+    r = np.random.default_rng(as_seed_sequence(seed)); d = rows * cols; W = np.zeros((d, d))
+    for a in range(rows):
+        for c in range(cols):
+            u = a * cols + c
+            for v in (((a + 1) % rows) * cols + c, a * cols + (c + 1) % cols):
+                W[u, v] = W[v, u] = coupling + 0.1 * r.uniform(-1, 1)
+    return BoltzmannMachine(W, r.normal(scale=0.1, size=d), domain="spin")
 
 # %% ../nbs/06_bypassing_z.ipynb #e9273a12
 _DERIVATIVES = {"_score_theta": "∂/∂θ of vᵀ∇ₓE (an `Energy`: score_theta=...)",

@@ -23,6 +23,7 @@ from .partition import Gaussian, BoltzmannMachine, all_states, time_enumeration
 from .contrastive import exact_gradient, exact_log_likelihood
 from .diagnostics import ess, rhat
 from .training import fit
+from .bypass import torus_bm
 from .ising import Ising, BETA_C, _ising_energy_fn
 from .ais import ais_log_partition
 from .neural import fit_toy, plot_density
@@ -377,15 +378,6 @@ def demo_ising(quick:bool=False, # an 8×8 lattice and shorter runs (a few secon
     return out
 
 # %% ../nbs/91_demo.ipynb #1a01df3b
-def _torus_spins(rows, cols, seed):
-    "A spin Boltzmann machine on a rows×cols torus (couplings 0.4 ± 0.1 on the bonds, small fields): the demo's inverse-Ising truth."
-    r = np.random.default_rng(seed); d = rows * cols; W = np.zeros((d, d))
-    for a in range(rows):
-        for c in range(cols):
-            u = a * cols + c
-            for v in (((a + 1) % rows) * cols + c, a * cols + (c + 1) % cols): W[u, v] = W[v, u] = 0.4 + 0.1 * r.uniform(-1, 1)
-    return BoltzmannMachine(W, r.normal(scale=0.1, size=d), domain="spin")
-
 def _exact_mle(X, S):
     "The maximum-likelihood spin Boltzmann machine on X: damped Newton on the log-likelihood, expectations over all the states S."
     m = BoltzmannMachine(np.zeros((S.shape[1],) * 2), domain="spin")
@@ -407,7 +399,7 @@ def demo_bypass(quick:bool=False, # fewer data points
                ) -> dict: # PL against the exact MLE on 12 spins, NCE's log Z against the closed form
     "The Bypassing-Z chapter's headline: inverse Ising by pseudo-likelihood against the exact MLE; NCE's learned log Z against the exact one."
     seed = _check_args(quick, seed, out_dir)
-    truth = _torus_spins(3, 4, seed=1); d = truth.dim; theta = truth.get_theta()
+    truth = torus_bm(3, 4, seed=1); d = truth.dim; theta = truth.get_theta()
     S = all_states(d, "spin"); p = np.exp(truth.log_prob(S))
     rng = np.random.default_rng(seed)
     X = S[rng.choice(len(S), size=3000 if quick else 10_000, p=p)]

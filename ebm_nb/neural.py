@@ -50,12 +50,26 @@ def _act(code, z):
     return z * s, s + z * s * (1.0 - s)
 
 @njit
-def _scratch_size(p):
-    "Floats of work space one configuration needs: (σ, σ') of every layer and two δ vectors."
-    L = int(p[0]); tot = 0; mx = 0
-    for l in range(L):
+def _widths(p):
+    "(Σ_l h_l, max_l h_l): the total and the largest width of the hidden layers in the header of p."
+    tot = 0; mx = 0
+    for l in range(int(p[0])):
         h = int(p[_HEAD + l]); tot += h
         if h > mx: mx = h
+    return tot, mx
+
+@njit
+def _last_hidden(p, stride):
+    "(θ offset, buffer offset, input width) of the last hidden layer, with `stride` buffer floats per unit of a layer."
+    toff = _HEAD + int(p[0]); boff = 0; n_in = int(p[3])
+    for l in range(int(p[0]) - 1):
+        h = int(p[_HEAD + l]); toff += h * n_in + h; boff += stride * h; n_in = h
+    return toff, boff, n_in
+
+@njit
+def _scratch_size(p):
+    "Floats of work space one configuration needs: (σ, σ') of every layer and two δ vectors."
+    tot, mx = _widths(p)
     return 2 * tot + 2 * mx
 
 @njit
@@ -102,14 +116,9 @@ def _backward(x, p, buf, gx, gth, want_theta):
     "After `_forward`: ∇_x E into gx and, if want_theta, ∂E/∂θ into gth — backpropagation through the layers."
     L = int(p[0]); d = int(p[3])
     th0 = _HEAD + L
-    tot = 0; mx = 0
-    for l in range(L):
-        h = int(p[_HEAD + l]); tot += h
-        if h > mx: mx = h
+    tot, mx = _widths(p)
     s0 = 2 * tot                # the two δ vectors: buf[s0 : s0+mx] and buf[s0+mx : s0+2mx]
-    toff = th0; boff = 0; n_in = d
-    for l in range(L - 1):      # offsets of the last hidden layer
-        h = int(p[_HEAD + l]); toff += h * n_in + h; boff += 2 * h; n_in = h
+    toff, boff, n_in = _last_hidden(p, 2)
     hL = int(p[_HEAD + L - 1])
     wout = toff + hL * n_in + hL
     cur = s0
@@ -325,10 +334,7 @@ _TW = 8  # vectors per layer in the tangent passes' buffer: a, σ', σ'', σ''',
 @njit
 def _tangent_scratch_size(p):
     "Floats of work space of the tangent passes: eight vectors per layer and two copies of three adjoint vectors."
-    L = int(p[0]); tot = 0; mx = 0
-    for l in range(L):
-        h = int(p[_HEAD + l]); tot += h
-        if h > mx: mx = h
+    tot, mx = _widths(p)
     return _TW * tot + 6 * mx
 
 @njit
@@ -371,14 +377,9 @@ def _tangent_backward(x, v, p, buf, gth, second):
     backpropagation through the tangent pass with the adjoints of a_l, ȧ_l and ä_l."""
     L = int(p[0]); d = int(p[3])
     th0 = _HEAD + L
-    tot = 0; mx = 0
-    for l in range(L):
-        h = int(p[_HEAD + l]); tot += h
-        if h > mx: mx = h
+    tot, mx = _widths(p)
     sA = _TW * tot; sU = sA + 2 * mx; sR = sU + 2 * mx   # adjoints of a, ȧ, ä: buf[s + cur : s + cur + mx], cur ∈ {0, mx}
-    toff = th0; boff = 0; n_in = d
-    for l in range(L - 1):      # offsets of the last hidden layer
-        h = int(p[_HEAD + l]); toff += h * n_in + h; boff += _TW * h; n_in = h
+    toff, boff, n_in = _last_hidden(p, _TW)
     hL = int(p[_HEAD + L - 1])
     wout = toff + hL * n_in + hL
     for j in range(hL):         # wᵀȧ_L or wᵀä_L: ∂/∂w = ȧ_L or ä_L; the adjoint of ȧ_L or of ä_L is w, the others 0

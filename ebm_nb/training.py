@@ -87,9 +87,9 @@ def _check_data(model, data):
     X, _ = model._check_x(arr, 'data')
     return np.ascontiguousarray(X)
 
-def _check_flags(progress, trace, checkpoint):
-    "`progress` and `trace` must be bools; `checkpoint` None or a path in an existing directory (returned as a str)."
-    for flag, name in ((progress, 'progress'), (trace, 'trace')):
+def _check_flags(progress, trace, checkpoint, stderr=True):
+    "`progress`, `trace` and `stderr` must be bools; `checkpoint` None or a path in an existing directory (returned as a str)."
+    for flag, name in ((progress, 'progress'), (trace, 'trace'), (stderr, 'stderr')):
         if not isinstance(flag, (bool, np.bool_)): raise TypeError(f"`{name}` must be True or False, got {flag!r}")
     if checkpoint is not None:
         if not isinstance(checkpoint, (str, os.PathLike)):
@@ -375,17 +375,21 @@ def _newton_polish(obj, model, X, t, p, s, draws, tol, f, max_steps=8):
     f(t)                                                  # the model is left at t
     return t, value, g, steps
 
-def _fit_lbfgs(model, X, s, theta, tol, progress, trace, seed=None):
+def _fit_lbfgs(model, X, s, theta, tol, progress, trace, seed=None, stderr=True):
     "Minimise the Z-free objective of `s` on all of X by L-BFGS-B (then Newton, if it has a Hessian); the model ends at the optimum."
     from scipy.optimize import minimize
     obj, wd, p, hist = _OBJECTIVES[s["method"]], s["weight_decay"], s["n_theta"], dict(objective=[], theta=[])
     draws = _draws(obj, model, X, np.random.default_rng(as_seed_sequence(seed)), s["_options"])   # one fixed draw: a deterministic objective
+    last = [None, None]                           # the latest (t, (value, grad)): a restart, the polish and the end ask for it again
     def f(t):
+        if last[0] is not None and np.array_equal(t, last[0]): model.set_theta(t[:p]); return last[1][0], last[1][1].copy()
         try:
             with np.errstate(over="ignore", invalid="ignore"): v, g = _evaluate(obj, model, X, t, p, s["_options"], draws)
         except (ValueError, FloatingPointError): v, g = math.inf, np.zeros(t.size)      # θ out of the model's range
-        if not (math.isfinite(v) and np.all(np.isfinite(g))): return math.inf, np.zeros(t.size)   # a step too far: the line search backs off
-        return v + 0.5 * wd * float(t[:p] @ t[:p]), g + wd * np.r_[t[:p], np.zeros(t.size - p)]
+        if not (math.isfinite(v) and np.all(np.isfinite(g))): v, g = math.inf, np.zeros(t.size)   # a step too far: the line search backs off
+        else: v, g = v + 0.5 * wd * float(t[:p] @ t[:p]), g + wd * np.r_[t[:p], np.zeros(t.size - p)]
+        last[0], last[1] = t.copy(), (v, g.copy())
+        return v, g
     with tqdm(total=s["epochs"], desc="fit (L-BFGS)", unit="it", file=sys.stderr, disable=not progress) as bar:
         def record(intermediate_result):
             hist["objective"].append(float(intermediate_result.fun)); hist["theta"].append(intermediate_result.x.copy())
@@ -404,7 +408,7 @@ def _fit_lbfgs(model, X, s, theta, tol, progress, trace, seed=None):
                final_theta=t.copy(), last_theta=t.copy(), final_objective=value, grad_max=grad_max,
                converged=grad_max <= tol, message=str(res.message), iterations=nit, restarts=restarts, newton_steps=steps, updates=nit,
                averaged_over=0, theta_names=model.theta_names,
-               stderr=obj.stderr(model, X, **s["_options"], **draws) if obj.stderr is not None and wd == 0 else None)
+               stderr=obj.stderr(model, X, **s["_options"], **draws) if stderr and obj.stderr is not None and wd == 0 else None)
     if trace: out["trace"] = out["theta"]
     return _split_extra(out, obj.extra, p)
 
@@ -428,6 +432,7 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
         checkpoint=None, # path of an .npz checkpoint: resumed if it exists, written after every epoch
         trace:bool=False, # also record θ after every update (history["trace"])
         tol:float=1e-8, # "lbfgs": stop when every component of the objective's gradient is below this
+        stderr:bool=True, # "lbfgs": the objective's sandwich standard errors where it has them (history["stderr"]; PL, ratio matching, MPF on Boltzmann machines); False skips their cost
         noise_scale:float|None=None, # "dsm": σ of the Gaussian noise added to the data (default 0.1)
         n_projections:int|None=None, # "ssm": random projections per data point (default 1)
         projection:str|None=None, # "ssm": "rademacher" (default) or "gaussian"
@@ -436,14 +441,14 @@ def fit(model:EnergyModel, # trained in place: needs get_theta/set_theta/grad_th
        ) -> dict: # history: per-epoch arrays, the trajectory of θ, and the final (averaged) θ
     "Fit `model` to `data` by CD-k, persistent CD or a Z-free objective; the model's parameters are updated in place."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
-    checkpoint = _check_flags(progress, trace, checkpoint)
+    checkpoint = _check_flags(progress, trace, checkpoint, stderr)
     options = {k: v for k, v in dict(noise_scale=noise_scale, n_projections=n_projections, projection=projection,
                                      noise_ratio=noise_ratio, noise=noise).items() if v is not None}
     settings, X, theta = _check_settings(model, data, method, k, n_chains, epochs, batch_size, optimizer, learning_rate,
                                          weight_decay, lr_decay, average, sampler, step_size, options)
     if optimizer == "lbfgs":
         if checkpoint is not None: raise ValueError("`checkpoint` applies to the stochastic optimizers; an L-BFGS run is deterministic: rerun it")
-        return _fit_lbfgs(model, X, settings, theta, check_real(tol, 'tol', minimum=0.0, strict_min=True), progress, trace, seed)
+        return _fit_lbfgs(model, X, settings, theta, check_real(tol, 'tol', minimum=0.0, strict_min=True), progress, trace, seed, stderr)
     fingerprint = _fingerprint(model, X, settings)
     run = _start_run(X, settings, theta, seed)
     if checkpoint is not None and os.path.exists(checkpoint): _resume(model, run, checkpoint, fingerprint, settings["epochs"])

@@ -273,6 +273,11 @@ SCALARS = [
     S("fit", "step_size", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "step_size": v}), "pos_real"),
     S("fit", "seed", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "seed": v}), "seed"),
     S("fit", "progress", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, **{**FIT_KW, "progress": v}), "bool"),
+    S("fit", "stderr", lambda v: eb.fit(BM, BM_DATA, method="pl", optimizer="lbfgs", stderr=v, progress=False), "bool"),
+    S("torus_bm", "rows", lambda v: eb.torus_bm(v, 3), "int_min2"),
+    S("torus_bm", "cols", lambda v: eb.torus_bm(3, v), "int_min2"),
+    S("torus_bm", "coupling", lambda v: eb.torus_bm(3, 3, coupling=v), "real"),
+    S("torus_bm", "seed", lambda v: eb.torus_bm(3, 3, seed=v), "seed"),
     S("fit", "trace", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, trace=v, **FIT_KW), "bool"),
     S("fit", "checkpoint", lambda v: eb.fit(eb.Gaussian(0.0, 1.0), DATA1, checkpoint=v or 5, **FIT_KW), "path"),
     # the Ising chapter
@@ -753,6 +758,7 @@ VALID = [
     V("fit", "pl", lambda: [eb.fit(eb.BoltzmannMachine(np.zeros((3, 3))), BIN40, method="pl", optimizer=o, progress=False,
                                    **({} if o == "lbfgs" else dict(epochs=2, batch_size=5, seed=0)))["final_theta"] for o in ("lbfgs", "adam")]),
     V("register_objective", "a_method", lambda: _register_objective_and_use()),
+    V("torus_bm", "small", lambda: [eb.torus_bm(r, c, coupling=j, seed=0).W for r, c, j in ((2, 2, 0.4), (3, 5, -0.2))]),
     V("objective", "continuous", lambda: [eb.objective(G2C(), DATA2, m, seed=0) for m in ("sm", "dsm", "ssm", "nce")]
                                          + [eb.objective(BM, BM_DATA, "nce", seed=0)]),
     V("fit", "z_free_continuous", lambda: [eb.fit(G2C(), DATA2, method=m, optimizer=o, seed=0, progress=False,
