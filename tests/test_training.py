@@ -134,3 +134,19 @@ def test_fit_refuses_a_gradient_sampler_without_a_gradient():
             eb.fit(m, data, sampler=s, progress=False, epochs=1)
     eb.fit(m, data, sampler="metropolis", progress=False, epochs=1)
     assert np.isfinite(m.params).all()
+
+
+def test_lbfgs_standard_errors_optional_and_size_limited(monkeypatch):
+    "stderr=False skips the sandwich at the same optimum; beyond the size limit it is skipped with a warning naming the limit."
+    r = np.random.default_rng(0)
+    X = np.where(r.random((300, 4)) < 0.5, -1.0, 1.0)
+    fit = lambda **kw: eb.fit(eb.BoltzmannMachine(np.zeros((4, 4)), domain="spin"), X, method="pl", optimizer="lbfgs",
+                              progress=False, **kw)
+    h, h0 = fit(), fit(stderr=False)
+    assert h0["stderr"] is None and h["stderr"].shape == (10,) and np.all(np.isfinite(h["stderr"]))
+    assert np.array_equal(h0["final_theta"], h["final_theta"])
+    import importlib
+    monkeypatch.setattr(importlib.import_module("ebm_nb.bypass"), "_SECOND_ORDER_MAX", 9)           # 4 units: 10 parameters, one too many
+    with pytest.warns(UserWarning, match=r"standard errors skipped: 10 parameters > 9"):
+        h1 = fit()
+    assert h1["stderr"] is None and h1["converged"]
