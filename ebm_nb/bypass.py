@@ -158,10 +158,10 @@ def _site_blocks(X, w, block=1024):
     M[r, r, :] = s; M[r, :, r] = s; M[r, r, r] = w.sum(axis=0)
     return M
 
-def _flip_hessian(code, model, X):
-    "The Hessian of flip objective `code` of a Boltzmann machine in θ (as `get_theta`): Σ_i of w_i ∂h_i/∂θ ∂h_i/∂θᵀ, averaged."
+def _flip_hessian(code, model, X, w=None):
+    "The Hessian of flip objective `code` of a Boltzmann machine in θ (as `get_theta`): Σ_i of w_i ∂h_i/∂θ ∂h_i/∂θᵀ, averaged (w from `_flip_terms`, if given)."
     n, d = X.shape
-    _, _, w = _flip_terms(code, model, X)
+    if w is None: _, _, w = _flip_terms(code, model, X)
     if isinstance(model, Bernoulli): return np.diag(w.mean(axis=0))   # independent units: the fields' block is diagonal
     M, idx, p = _site_blocks(X, w), _theta_index(d), d * (d - 1) // 2 + d
     H = np.zeros((p, p))
@@ -197,10 +197,10 @@ def _flip_stderr(code, model, X, block=4096):
     "Sandwich standard errors of θ (as `get_theta`) at a minimum of flip objective `code` of a Boltzmann machine; NaN if H is singular."
     from scipy.linalg.blas import dsyrk
     n, d = X.shape
-    _, R, _ = _flip_terms(code, model, X)
+    _, R, w = _flip_terms(code, model, X)
     bern = isinstance(model, Bernoulli)
     p = d if bern else d * (d - 1) // 2 + d
-    H, J, mean = _flip_hessian(code, model, X), np.zeros((p, p)), np.zeros(p)
+    H, J, mean = _flip_hessian(code, model, X, w), np.zeros((p, p)), np.zeros(p)
     G = None if bern else np.empty((min(n, block), p))
     for a in range(0, n, block):                                    # per-point gradients, a block of rows at a time
         if bern: Ga = R[a:a + block]                                # (a field's gradient is R_i)
