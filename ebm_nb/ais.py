@@ -16,7 +16,7 @@ from numba import prange, types
 from .kernels import (njit, _next_double, _next_normal, _sigmoid, _softplus, _counter_hash, as_seed_sequence,
                             rng_states, check_int, check_real, check_array, log_mean_exp)
 from .core import (EnergyModel, LogZ, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class,
-                         register_log_partition)
+                         register_log_partition, _user_errors)
 from .transitions import (_energy_u, _grad_energy_u, _rwm_step, _hmc_step, _site_sweep, _rbm_hidden_input,
                                 _rbm_gibbs_step, _fill_q, _split, _sweep_split, _sweep_typewriter, _bonds_mag_one)
 
@@ -122,7 +122,7 @@ def _anneal_run(family, fn, grad, params, beta, shift, L, lo, hi, W, bh, bv, bas
                 if t > 0: _rbm_hidden_input(W, bh, x, a)
                 _rbm_gibbs_step(W, bv, base, b1, a, x, hid, xn, st)
             elif family == _AIS_RWM: e, _ = _rwm_step(fn, params, beta, b1, shift, L, whiten, x, e, h, st, xn, xb)
-            else: e, _ = _hmc_step(fn, grad, params, beta, b1, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)
+            else: e = _hmc_step(fn, grad, params, beta, b1, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)[0]
     return lw
 
 _ANNEAL_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64[::1], types.float64[:, ::1],
@@ -205,9 +205,9 @@ def _anneal_weights(family, sched, states, fn=None, grad=None, params=_EMPTY1, b
     nf, ng = _stand_ins()
     W, bh, bv, base = rbm if rbm is not None else (_EMPTY2, _EMPTY1, _EMPTY1, _EMPTY1)
     logw = np.empty(states.shape[0])
-    fn, grad = _first_class(nf if fn is None else fn, ENERGY_SIG), _first_class(ng if grad is None else grad, GRAD_SIG)
-    _anneal(family, fn, grad, params, float(beta), shift, L, float(lo), float(hi), W, bh, bv, base, sched, n_sweeps, float(h),
-            n_leapfrog, d, states, logw)
+    with _user_errors(fn, grad, "the AIS runs"):
+        _anneal(family, _first_class(nf if fn is None else fn, ENERGY_SIG), _first_class(ng if grad is None else grad, GRAD_SIG),
+                params, float(beta), shift, L, float(lo), float(hi), W, bh, bv, base, sched, n_sweeps, float(h), n_leapfrog, d, states, logw)
     return logw
 
 def _log_z_from_weights(logw, log_z0) -> LogZ:

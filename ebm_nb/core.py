@@ -7,9 +7,12 @@ Docs: https://ebm-nb.github.io/ebm_nb/core.html.md"""
 # %% ../nbs/00_core.ipynb #76923a71
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import inspect
 import math
 import os
+import sys
 import tempfile
 import warnings
 from functools import partial
@@ -27,7 +30,7 @@ from .kernels import (njit, pnjit, check_int, check_real, check_array, quick_mod
 # %% auto #0
 __all__ = ['DOMAINS', 'ENERGY_SIG', 'GRAD_SIG', 'SCORE_THETA_SIG', 'HESS_QUAD_SIG', 'LAPLACIAN_SIG', 'LogZ',
            'register_log_partition', 'register_sampler', 'EnergyModel', 'Samples', 'TypedKernel', 'typed_njit',
-           'Energy']
+           'UserFunctionError', 'Energy']
 
 # %% ../nbs/00_core.ipynb #7814607d
 class LogZ(NamedTuple):
@@ -263,6 +266,9 @@ def sample(self:EnergyModel, n_draws:int, # draws kept per chain (after warm-up 
 # %% ../nbs/00_core.ipynb #34661937
 class Samples:
     "MCMC draws of shape (n_chains, n_draws, *event_shape) with per-chain acceptance rates and step sizes."
+    # per-draw statistics (n_chains, n_draws) and per-chain counts, where the sampler has them (set by the chain driver)
+    accept_stat = lp = divergent = energy = n_leapfrog = tree_depth = None
+    n_divergent = n_max_depth = max_depth = None
     def __init__(self, draws, acceptance_rate, step_size, method, warmup, thin, event_shape):
         self.draws, self.acceptance_rate, self.step_size = draws, acceptance_rate, step_size
         self.method, self.warmup, self.thin, self.event_shape = method, warmup, thin, event_shape
@@ -279,12 +285,47 @@ class Samples:
     def summary(self, names=None):
         "Mean, sd, MCSE, bulk and tail ESS and R̂ per coordinate (see `ebm_nb.diagnostics.summary`)."
         from ebm_nb.diagnostics import summary
-        return summary(self.draws, names=names)
+        return summary(self.draws, names=names, n_divergent=0 if self.n_divergent is None else int(np.sum(self.n_divergent)))
 
     def __repr__(self):
+        div = "" if self.n_divergent is None else f", n_divergent={int(np.sum(self.n_divergent))}"
         return (f"Samples(method={self.method!r}, n_chains={self.n_chains}, n_draws={self.n_draws}, "
-                f"event_shape={tuple(self.event_shape)}, acceptance_rate={np.round(self.acceptance_rate, 3).tolist()})")
+                f"event_shape={tuple(self.event_shape)}, acceptance_rate={np.round(self.acceptance_rate, 3).tolist()}{div})")
 
+
+# %% ../nbs/00_core.ipynb #a31e4bfa
+_ARVIZ_STATS = {"accept_stat": "acceptance_rate", "divergent": "diverging", "energy": "energy", "n_leapfrog": "n_steps",
+                "tree_depth": "tree_depth", "lp": "lp"}
+"Our per-draw statistics → ArviZ's sample-stat names."
+
+@patch
+def to_inference_data(self:Samples, var_name:str="x", # the posterior variable's name
+                      dims:list|None=None, # names of the event dimensions (default: ArviZ's `x_dim_0`, …)
+                      coords:dict|None=None, # coordinate values of named dims
+                     ):
+    "The draws and sampler statistics as ArviZ data: an `InferenceData` (ArviZ 0.x) or a `DataTree` (ArviZ 1.x)."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)          # ArviZ 0.2x announces its refactor on import
+            import arviz
+    except ImportError: raise ImportError('`to_inference_data` needs ArviZ: pip install "ebm_nb[arviz]"') from None
+    return self._to_arviz(arviz.from_dict, var_name, dims, coords)
+
+@patch
+def _to_arviz(self:Samples, from_dict, var_name, dims, coords):
+    "`to_inference_data` through a given ArviZ `from_dict` (0.x: groups as keywords; 1.x: one dict of groups)."
+    if not isinstance(var_name, str) or not var_name: raise TypeError(f"`var_name` must be a non-empty str, got {var_name!r}")
+    if dims is not None:
+        dims = [str(d) for d in dims]
+        if len(dims) != len(self.event_shape): raise ValueError(f"`dims` must name the {len(self.event_shape)} event dimension(s), got {len(dims)}")
+        dims = {var_name: dims}
+    stats = {name: np.asarray(getattr(self, ours)) for ours, name in _ARVIZ_STATS.items() if getattr(self, ours) is not None}
+    if self.step_size is not None: stats["step_size"] = np.repeat(np.asarray(self.step_size, dtype=float)[:, None], self.n_draws, axis=1)
+    from ebm_nb import __version__
+    attrs = dict(inference_library="ebm_nb", inference_library_version=__version__, sampler=self.method, warmup=self.warmup, thin=self.thin)
+    groups = dict(posterior={var_name: self.draws}, sample_stats=stats)
+    if "posterior" in inspect.signature(from_dict).parameters: return from_dict(**groups, dims=dims, coords=coords, attrs=attrs)
+    return from_dict(groups, dims=dims, coords=coords, attrs=attrs)
 
 # %% ../nbs/00_core.ipynb #0a1af98a
 ENERGY_SIG = types.float64(types.float64[::1], types.float64[::1])
@@ -393,7 +434,7 @@ def _first_class(disp, sig):
 def _compile_for(fn, sig, name):
     "`fn` as a numba dispatcher compiled for `sig`; a clear TypeError if it cannot be."
     if not callable(fn): raise TypeError(f"`{name}` must be a function, got {type(fn).__name__}")
-    disp = fn if isinstance(fn, numba.core.dispatcher.Dispatcher) else numba.njit(fn)
+    disp = fn if isinstance(fn, numba.core.dispatcher.Dispatcher) else numba.njit(error_model="numpy")(fn)   # 1/0 → inf, not an exception
     done = disp.__dict__.setdefault("_ebm_nb_compiled_for", set())
     if id(sig) in done: return disp                     # checked before (sig: a module constant): no hashing of numba types
     if tuple(sig.args) in disp.overloads:               # compiled already: `compile` would still cost ~50 µs a call
@@ -403,6 +444,27 @@ def _compile_for(fn, sig, name):
         raise TypeError(f"`{name}` could not be compiled by numba with signature {sig}: {type(e).__name__}: "
                         f"{str(e).splitlines()[0] if str(e) else ''}") from e
     return disp
+
+# %% ../nbs/00_core.ipynb #63d4f5f5
+class UserFunctionError(RuntimeError):
+    "A user's numba function raised inside a compiled kernel; the kernel's results were discarded."
+
+@contextlib.contextmanager
+def _user_errors(fn, grad, where):
+    "Run a kernel call that calls `fn` (and `grad`); if either raised inside it, raise a `UserFunctionError` afterwards."
+    seen, prev = [], sys.unraisablehook
+    def hook(u):
+        if "numba" in repr(u.object): seen.append(u.exc_value)   # what numba's C wrapper could not propagate
+        else: prev(u)
+    sys.unraisablehook = hook
+    try: yield
+    finally: sys.unraisablehook = prev
+    if seen:
+        names = " or ".join(f"`{getattr(f, '__name__', f)}`" for f in (fn, grad) if f is not None)
+        err = seen[0]
+        raise UserFunctionError(f"{names} raised {type(err).__name__}({err}) in {where} ({len(seen)} time(s)); a compiled loop cannot "
+                                "stop there, so its results were discarded. Return np.inf where the density is zero "
+                                "(a plain Python function given to `Energy` is compiled with error_model='numpy': 1/0 gives inf)") from err
 
 # %% ../nbs/00_core.ipynb #af7af273
 class Energy(EnergyModel):
@@ -460,11 +522,21 @@ class Energy(EnergyModel):
             out[~inside] = np.inf  # zero density outside the box
             if inside.any():
                 sub = np.empty(int(inside.sum()))
-                _energy_rows(_first_class(self.fn, ENERGY_SIG), np.ascontiguousarray(X[inside]), self.params, sub)
+                self._fn_rows(np.ascontiguousarray(X[inside]), sub)
                 out[inside] = sub
             return out
-        _energy_rows(_first_class(self.fn, ENERGY_SIG), X, self.params, out)
+        self._fn_rows(X, out)
         return out
+
+    def _fn_rows(self, X, out):
+        "out[i] = fn(X[i]); if fn raised, a `UserFunctionError` naming the first state where it does."
+        try:
+            with _user_errors(self.fn, None, "`energy`"): _energy_rows(_first_class(self.fn, ENERGY_SIG), X, self.params, out)
+        except UserFunctionError as err:
+            for x in X:
+                try: self.fn(x, self.params)
+                except Exception as e: raise UserFunctionError(f"{err} — e.g. at x = {x.tolist()}: {type(e).__name__}({e})") from e
+            raise
 
 # %% ../nbs/00_core.ipynb #cfe3e39a
 @patch
@@ -473,7 +545,7 @@ def grad_energy(self:Energy, x) -> np.ndarray:
     if self.grad is None: raise ValueError("this Energy was built without `grad`; pass grad=... to use gradients")
     X, batch = self._check_x(x)
     G = np.empty_like(X)
-    _grad_rows(_first_class(self.grad, GRAD_SIG), X, self.params, G)
+    with _user_errors(self.grad, None, "`grad_energy`"): _grad_rows(_first_class(self.grad, GRAD_SIG), X, self.params, G)
     return G.reshape(batch + self.event_shape)
 
 @patch
@@ -494,7 +566,7 @@ def grad_theta(self:Energy, x) -> np.ndarray:
         raise ValueError("this Energy was built without `grad_theta`; pass grad_theta=... to train its parameters")
     X, batch = self._check_x(x)
     G = np.empty((X.shape[0], self.params.size))
-    _grad_rows(_first_class(self.grad_theta_fn, GRAD_SIG), X, self.params, G)
+    with _user_errors(self.grad_theta_fn, None, "`grad_theta`"): _grad_rows(_first_class(self.grad_theta_fn, GRAD_SIG), X, self.params, G)
     return G.reshape(batch + (self.params.size,))
 
 @patch
@@ -511,21 +583,24 @@ def _sm_fn(model, key, sig):
 def _score_theta(self:Energy, X, V) -> np.ndarray:
     "∂/∂params of vᵀ∇ₓE at the rows of X and V (n, dim): shape (n, n_params)."
     out = np.empty((X.shape[0], self.params.size))
-    _score_theta_rows(_sm_fn(self, "_score_theta", SCORE_THETA_SIG), np.ascontiguousarray(X), self.params, np.ascontiguousarray(V), out)
+    with _user_errors(self._sm_fns.get("_score_theta"), None, "`score_theta`"):
+        _score_theta_rows(_sm_fn(self, "_score_theta", SCORE_THETA_SIG), np.ascontiguousarray(X), self.params, np.ascontiguousarray(V), out)
     return out
 
 @patch
 def _hess_quad(self:Energy, X, V) -> tuple:
     "(vᵀ∇ₓ²E v (n,), its ∂/∂params (n, n_params)) at the rows of X and V."
     q, out = np.empty(X.shape[0]), np.empty((X.shape[0], self.params.size))
-    _hess_quad_rows(_sm_fn(self, "_hess_quad", HESS_QUAD_SIG), np.ascontiguousarray(X), self.params, np.ascontiguousarray(V), q, out)
+    with _user_errors(self._sm_fns.get("_hess_quad"), None, "`hess_quad`"):
+        _hess_quad_rows(_sm_fn(self, "_hess_quad", HESS_QUAD_SIG), np.ascontiguousarray(X), self.params, np.ascontiguousarray(V), q, out)
     return q, out
 
 @patch
 def _laplacian(self:Energy, X) -> tuple:
     "(ΔₓE (n,), its ∂/∂params (n, n_params)) at the rows of X."
     q, out = np.empty(X.shape[0]), np.empty((X.shape[0], self.params.size))
-    _laplacian_rows(_sm_fn(self, "_laplacian", LAPLACIAN_SIG), np.ascontiguousarray(X), self.params, q, out)
+    with _user_errors(self._sm_fns.get("_laplacian"), None, "`laplacian`"):
+        _laplacian_rows(_sm_fn(self, "_laplacian", LAPLACIAN_SIG), np.ascontiguousarray(X), self.params, q, out)
     return q, out
 
 # %% ../nbs/00_core.ipynb #09dfe67a

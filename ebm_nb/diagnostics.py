@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .kernels import njit, check_array, check_real
+from .kernels import njit, check_array, check_real, check_int
 
 # %% auto #0
 __all__ = ['autocorr', 'ess', 'rhat', 'mcse', 'Summary', 'summary']
@@ -276,12 +276,14 @@ class Summary:
                  n_chains:int, # number of chains summarised
                  n_draws:int, # draws per chain
                  data:dict, # every name in `Summary.columns` → its K values, one per coordinate
+                 n_divergent:int=0, # divergent transitions in the run (HMC, NUTS): any makes `converged()` False
                 ):
         if isinstance(names, (str, bytes)) or not hasattr(names, '__iter__'):
             raise TypeError(f"`names` must be a sequence of str, got {type(names).__name__}")
         if not isinstance(data, dict) or any(c not in data for c in self.columns):
             raise ValueError(f"`data` must be a dict with the columns {self.columns}")
         self.names, self.event_shape, self.n_chains, self.n_draws = list(names), tuple(event_shape), n_chains, n_draws
+        self.n_divergent = int(n_divergent)
         self._data = {c: np.asarray(data[c], dtype=np.float64).reshape(-1) for c in self.columns}
         if any(v.size != len(self.names) for v in self._data.values()):
             raise ValueError(f"`data` must give one value per name ({len(self.names)}) in every column")
@@ -301,9 +303,10 @@ class Summary:
         return {"name": list(self.names), **{c: self._data[c].copy() for c in self.columns}}
 
     def converged(self, rhat_max:float=1.01, ess_min:float=400) -> bool:
-        "True when every R̂ < `rhat_max` and every bulk and tail ESS > `ess_min` (Vehtari et al.'s advice)."
+        "True when no transition diverged, every R̂ < `rhat_max` and every bulk and tail ESS > `ess_min` (Vehtari et al.'s advice)."
         d = self._data
-        return bool(np.all(d["rhat"] < rhat_max) and np.all(d["ess_bulk"] > ess_min) and np.all(d["ess_tail"] > ess_min))
+        return bool(self.n_divergent == 0 and np.all(d["rhat"] < rhat_max) and np.all(d["ess_bulk"] > ess_min)
+                    and np.all(d["ess_tail"] > ess_min))
 
     def to_string(self, max_rows:int|None=None) -> str:
         "The table as text; with `max_rows`, the first rows and a count of the rest."
@@ -313,7 +316,7 @@ class Summary:
         cells = [[""] + list(self.columns)]
         for i in range(n): cells.append([self.names[i]] + [fmt[c].format(self._data[c][i]) for c in self.columns])
         widths = [max(len(r[j]) for r in cells) for j in range(len(cells[0]))]
-        lines = [f"{self.n_chains} chain(s) × {self.n_draws} draws"]
+        lines = [f"{self.n_chains} chain(s) × {self.n_draws} draws" + (f", {self.n_divergent} divergent transition(s)" if self.n_divergent else "")]
         for r in cells: lines.append("  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]))
         if n < len(self.names): lines.append(f"… {len(self.names) - n} more row(s)")
         return "\n".join(lines)
@@ -333,6 +336,7 @@ def _default_names(names, event_shape, size):
 
 def summary(draws, # MCMC draws, shape (n_chains, n_draws, *event_shape), n_draws ≥ 4
             names=None, # row names: one per coordinate, or a prefix for "name[i, j]" (default "x")
+            n_divergent:int=0, # divergent transitions of the run (`Samples.summary` passes its count)
            ) -> Summary: # mean, sd, mcse_mean, mcse_sd, ess_bulk, ess_tail, rhat per coordinate
     "Posterior summary with diagnostics per coordinate: mean, sd, MCSEs, bulk/tail ESS and rank-normalised R̂."
     x, event_shape = _check_draws(draws)
@@ -347,4 +351,5 @@ def summary(draws, # MCMC draws, shape (n_chains, n_draws, *event_shape), n_draw
     _warn_nan_rhat(r)
     data = dict(mean=flat.mean(axis=1), sd=flat.std(axis=1, ddof=1), mcse_mean=_mcse_rows(x, "mean", ess_mean),
                 mcse_sd=_mcse_rows(x, "sd", ess_mean), ess_bulk=_ess_rows(z), ess_tail=_ess_tail_rows(x, 0.05), rhat=r)
-    return Summary(names, event_shape, x.shape[1], x.shape[2], data)
+    n_divergent = check_int(n_divergent, 'n_divergent', minimum=0)
+    return Summary(names, event_shape, x.shape[1], x.shape[2], data, n_divergent)

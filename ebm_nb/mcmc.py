@@ -8,18 +8,21 @@ Docs: https://ebm-nb.github.io/ebm_nb/mcmc.html.md"""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import numba
 from numba import prange, types
 
 from .kernels import njit, _assign, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
-from .core import EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class, register_sampler, Samples
-from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _site_sweep, _kept)
+from .core import (EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class,
+                         register_sampler, Samples, _user_errors)
+from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _nuts_step,
+                                _site_sweep, _kept, _NUTS_ROWS, _MAX_DELTA_H)
 
 # %% auto #0
-__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'default_method', 'sample',
-           'run_chains']
+__all__ = ['CONTINUOUS_METHODS', 'METRICS', 'DISCRETE_METHODS', 'TARGET_ACCEPT', 'rwm_target_accept', 'default_method',
+           'SamplerWarning', 'DivergenceWarning', 'sample', 'run_chains']
 
 # %% ../nbs/04_mcmc.ipynb #9980f3f7
 @njit
@@ -61,8 +64,8 @@ def rwm_target_accept(d:int) -> float:
     return 0.234 + 0.206 * math.exp(-(d - 1) / 2.5)
 
 # %% ../nbs/04_mcmc.ipynb #0c2459df
-_RWM, _MALA, _ULA, _HMC, _SITE_METROPOLIS, _SITE_GIBBS = 0, 1, 2, 3, 4, 5
-_CONTINUOUS_CODES = {"metropolis": _RWM, "mala": _MALA, "langevin": _ULA, "hmc": _HMC}
+_RWM, _MALA, _ULA, _HMC, _NUTS, _SITE_METROPOLIS, _SITE_GIBBS = 0, 1, 2, 3, 4, 5, 6
+_CONTINUOUS_CODES = {"metropolis": _RWM, "mala": _MALA, "langevin": _ULA, "hmc": _HMC, "nuts": _NUTS}
 _DISCRETE_CODES = {"metropolis": _SITE_METROPOLIS, "gibbs": _SITE_GIBBS}
 
 @njit
@@ -74,95 +77,128 @@ def _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx):
     return e
 
 @njit(inline='always')
-def _rwm_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
-    "One random-walk Metropolis transition from the chain state (x, e, g) with step h; xn … gx are scratch. Returns (e, α)."
+def _rwm_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+    """One random-walk Metropolis transition from the chain state (x, e, g) with step h; xn … W are scratch, `length`
+    the trajectory setting (HMC: leapfrog steps, NUTS: maximum tree depth), `info` what HMC and NUTS report
+    (divergent, tree depth, H, leapfrog steps). Returns (e, α)."""
     return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, xn, xb)
 
 @njit(inline='always')
-def _mala_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+def _mala_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One MALA transition: as `_rwm_move`."
     return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, True, xn, gn, xb, gx)
 
 @njit(inline='always')
-def _ula_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+def _ula_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One ULA transition (α = 1): as `_rwm_move`."
     return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, False, xn, gn, xb, gx)
 
 @njit(inline='always')
-def _hmc_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
-    "One HMC transition of `n_leapfrog` leapfrog steps: as `_rwm_move`."
-    return _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx)
+def _hmc_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+    "One HMC transition of `length` leapfrog steps: as `_rwm_move`."
+    e, alpha, H, divergent = _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, length, st, xn, gn, p, xb, gx)
+    info[0] = 1.0 if divergent else 0.0; info[2] = H; info[3] = length
+    return e, alpha
 
 @njit(inline='always')
-def _site_metropolis_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+def _nuts_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+    "One NUTS transition of tree depth at most `length`: as `_rwm_move`."
+    return _nuts_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, length, st, W, xb, gx, info)
+
+@njit(inline='always')
+def _site_metropolis_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One sweep of single-site Metropolis flips of x ∈ {lo, hi}^d; its \"α\" is the number of units it changed."
     e, changed = _site_sweep(fn, params, beta, lo, hi, False, x, e, st)
     return e, float(changed)
 
 @njit(inline='always')
-def _site_gibbs_move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx):
+def _site_gibbs_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One heat-bath sweep: as `_site_metropolis_move`."
     e, changed = _site_sweep(fn, params, beta, lo, hi, True, x, e, st)
     return e, float(changed)
 
+
 # %% ../nbs/04_mcmc.ipynb #7073b611
-@njit
-def _keep_point(it, n_warmup, thin, out, c, u, k, shift, L, whiten, xb):
-    "Store the target's point x = shift + L u as draw k of chain c when transition `it` is kept; return the next k."
-    if _kept(it, n_warmup, thin):
-        _assign(out[c, k], _point(u, shift, L, whiten, xb))
-        return k + 1
-    return k
+_STATS = ("accept_stat", "divergent", "tree_depth", "energy", "n_leapfrog", "lp")
+"What the driver keeps with each draw: α (units changed per unit on discrete domains), divergent (any in its thinning block), NUTS tree depth, H, leapfrog steps, -βE."
+_TALLIES = ("accept", "divergent", "max_depth", "n_leapfrog")
+"What it counts per chain over the transitions after warm-up: mean α, divergent ones, NUTS trees at the maximum depth, leapfrog steps."
 
 @njit(inline='always')
-def _chain(code, move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, c,
-           shift, L, whiten, n_leapfrog):
-    "All transitions of chain c by the kernel `move` (of code `code`): warm-up (adapting the step if `adapt`), then n_draws·thin, keeping every thin-th; its acceptance."
+def _keep_stats(row, alpha, divergent, info, lp):
+    "The per-draw statistics `_STATS` of a kept transition into `row`."
+    row[0] = alpha; row[1] = divergent; row[2] = info[1]; row[3] = info[2]; row[4] = info[3]; row[5] = lp
+
+@njit(inline='always')
+def _count(t, info, depth_cap):
+    "Count one transition after warm-up into a chain's tallies t: a divergence, a tree at `depth_cap`, its leapfrog steps."
+    t[1] += info[0]; t[3] += info[3]
+    if info[1] == depth_cap: t[2] += 1.0
+
+@njit(inline='always')
+def _chain(code, move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, st, out, stats,
+           tally, c, shift, L, whiten, length):
+    """All transitions of chain c by the kernel `move` (of code `code`): warm-up (adapting the step if `adapt`), then
+    n_draws·thin, keeping every thin-th state in out[c] and its statistics in stats[c]; its tallies in tally[c]."""
     d = x0.shape[1]
+    discrete = code >= _SITE_METROPOLIS
     x = x0[c].copy(); g = np.empty(d); da = np.empty(4)
     xn = np.empty(d); gn = np.empty(d); p = np.empty(d); xb = np.empty(d); gx = np.empty(d)   # scratch (no views in the loop)
+    W = np.empty((_NUTS_ROWS + 3 * length if code == _NUTS else 0, d)); info = np.zeros(8); info[2] = np.nan
     e = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx)
     h = step[c]
     if adapt: _da_init(da, h)
-    a_sum = 0.0; k = 0
+    a_sum = 0.0; k = 0; block_div = 0.0
+    for k2 in range(4): tally[c, k2] = 0.0
     for it in range(n_warmup + n_draws * thin):
-        e, alpha = move(fn, grad, params, beta, lo, hi, shift, L, whiten, n_leapfrog, x, e, g, h, st, xn, gn, p, xb, gx)
+        e, alpha = move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info)
         h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
-        k = _keep_point(it, n_warmup, thin, out, c, x, k, shift, L, whiten, xb)
+        if it >= n_warmup:
+            _count(tally[c], info, length if code == _NUTS else -1)
+            block_div = max(block_div, info[0])
+        if _kept(it, n_warmup, thin):
+            _assign(out[c, k], _point(x, shift, L, whiten, xb))
+            _keep_stats(stats[c, k], alpha / d if discrete else alpha, block_div, info, -(beta * e if discrete else e))
+            block_div = 0.0; k += 1
     step[c] = h
-    return a_sum / (n_draws * thin * (d if code >= _SITE_METROPOLIS else 1))
+    tally[c, 0] = a_sum / (n_draws * thin * (d if discrete else 1))
 
 _DRIVE_SIG = types.void(_EnergyFn, _GradFn, types.float64[::1], types.float64, types.float64, types.float64,
                         types.float64[:, ::1], types.int64, types.int64, types.int64, types.float64[::1], types.float64,
-                        types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[::1],
-                        types.float64[::1], types.float64[:, ::1], types.boolean, types.int64)
+                        types.boolean, types.uint64[:, ::1], types.float64[:, :, ::1], types.float64[:, :, ::1],
+                        types.float64[:, ::1], types.float64[::1], types.float64[:, ::1], types.boolean, types.int64)
+
 
 # %% ../nbs/04_mcmc.ipynb #aee4c224
 @typed_njit(_DRIVE_SIG, parallel=True)
-def _drive_rwm(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_RWM, _rwm_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+def _drive_rwm(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_RWM, _rwm_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
-def _drive_mala(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_MALA, _mala_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+def _drive_mala(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_MALA, _mala_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
-def _drive_ula(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_ULA, _ula_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+def _drive_ula(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_ULA, _ula_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
-def _drive_hmc(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_HMC, _hmc_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+def _drive_hmc(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_HMC, _hmc_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
-def _drive_site_metropolis(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_METROPOLIS, _site_metropolis_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+def _drive_nuts(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_NUTS, _nuts_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
 
 @typed_njit(_DRIVE_SIG, parallel=True)
-def _drive_site_gibbs(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, acc, shift, L, whiten, n_leapfrog):
-    for c in prange(x0.shape[0]): acc[c] = _chain(_SITE_GIBBS, _site_gibbs_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, c, shift, L, whiten, n_leapfrog)
+def _drive_site_metropolis(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_SITE_METROPOLIS, _site_metropolis_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
 
-_DRIVERS = {_RWM: _drive_rwm, _MALA: _drive_mala, _ULA: _drive_ula, _HMC: _drive_hmc,
+@typed_njit(_DRIVE_SIG, parallel=True)
+def _drive_site_gibbs(fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states, out, stats, tally, shift, L, whiten, length):
+    for c in prange(x0.shape[0]): _chain(_SITE_GIBBS, _site_gibbs_move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, thin, step, target, adapt, states[c], out, stats, tally, c, shift, L, whiten, length)
+
+_DRIVERS = {_RWM: _drive_rwm, _MALA: _drive_mala, _ULA: _drive_ula, _HMC: _drive_hmc, _NUTS: _drive_nuts,
             _SITE_METROPOLIS: _drive_site_metropolis, _SITE_GIBBS: _drive_site_gibbs}
 
 def _drive(code, *args):
@@ -170,11 +206,11 @@ def _drive(code, *args):
     _DRIVERS[code].unchecked(*args)     # `_run` passes exactly the signature's types: no per-call type dispatch
 
 # %% ../nbs/04_mcmc.ipynb #29a281b3
-CONTINUOUS_METHODS = ("metropolis", "mala", "langevin", "hmc")
+CONTINUOUS_METHODS = ("metropolis", "mala", "langevin", "hmc", "nuts")
 METRICS = ("identity", "diag", "dense")
 "Metrics of the continuous samplers: none, or a diagonal or dense covariance estimated in warm-up."
 DISCRETE_METHODS = ("metropolis", "gibbs")
-TARGET_ACCEPT = {"mala": 0.574, "hmc": 0.8}
+TARGET_ACCEPT = {"mala": 0.574, "hmc": 0.8, "nuts": 0.8}
 
 def default_method(model:EnergyModel) -> str:
     "The kernel `sample` and `run_chains` use when `method` is None: HMC where the energy has a gradient, else Metropolis; Gibbs on discrete units."
@@ -215,7 +251,7 @@ def _check_method(model, method, grad):
     allowed = CONTINUOUS_METHODS if continuous else DISCRETE_METHODS
     if method is None: method = default_method(model)
     if method not in allowed: raise ValueError(f"`method` must be one of {allowed} for a {model.domain} model, got {method!r}")
-    if method in ("mala", "langevin", "hmc") and grad is None:
+    if method in ("mala", "langevin", "hmc", "nuts") and grad is None:
         raise ValueError(f"method={method!r} needs the energy's gradient; this model has none (for an `Energy`, pass grad=...)")
     return method
 
@@ -243,8 +279,9 @@ def _check_size(model, n_chains, n_draws):
     d = model.dim
     if model.domain == "continuous" and model.bounds is None and model.beta == 0.0:
         raise ValueError("at `beta` = 0, exp(-βE) = 1 on all of R^d is not normalisable: there is no distribution to sample")
-    if n_chains * n_draws * d * 8 > _MAX_DRAW_BYTES:
-        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) needs {n_chains * n_draws * d * 8 / 2**30:.1f} GiB, "
+    if n_chains * n_draws * (d + len(_STATS)) * 8 > _MAX_DRAW_BYTES:
+        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) and their statistics needs "
+                         f"{n_chains * n_draws * (d + len(_STATS)) * 8 / 2**30:.1f} GiB, "
                          f"more than {_MAX_DRAW_BYTES / 2**30:g} GiB: lower `n_draws` or `n_chains`, or raise `thin`")
 
 # %% ../nbs/04_mcmc.ipynb #44c941fe
@@ -257,24 +294,27 @@ def _no_grad(x, params, out):
 
 _NO_GRAD = []   # _no_grad compiled for GRAD_SIG, on first use
 
-def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, n_leapfrog, shift=None, L=None):
-    "Run the chain driver with the kernel of `method` from X0 (n_chains, dim); streams and steps advance in place; x = shift + L u if L."
+def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, length, shift=None, L=None):
+    """Run the chain driver with the kernel of `method` from X0 (n_chains, dim); streams and steps advance in place; x = shift + L u
+    if L. `length`: HMC's leapfrog steps or NUTS's maximum tree depth. Returns (draws, per-draw `_STATS`, per-chain `_TALLIES`)."""
     fn, grad, params = model._sampler_functions()
     if not (X0.dtype == np.float64 and X0.ndim == 2 and X0.flags.c_contiguous and params.dtype == np.float64 and params.ndim == 1
             and params.flags.c_contiguous and states.dtype == np.uint64 and states.shape == (X0.shape[0], 4) and states.flags.c_contiguous):
         raise TypeError("the chain driver takes C-contiguous float64 states (n_chains, dim) and parameters, and uint64 streams (n_chains, 4)")
     n_chains, d = X0.shape
-    out = np.empty((n_chains, n_draws, d)); acc = np.empty(n_chains)
+    out = np.empty((n_chains, n_draws, d)); stats = np.empty((n_chains, n_draws, len(_STATS))); tally = np.empty((n_chains, len(_TALLIES)))
     whiten = L is not None
     if not whiten: shift, L = _NO_SHIFT, _NO_L
     if model.domain == "continuous": code, lo, hi = _CONTINUOUS_CODES[method], 0.0, 0.0
     else: code, (lo, hi) = _DISCRETE_CODES[method], ((0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0))
+    user_grad = grad
     if grad is None:
         if not _NO_GRAD: _NO_GRAD.append(_compile_for(_no_grad, GRAD_SIG, 'grad'))
         grad = _NO_GRAD[0]
-    _drive(code, _first_class(fn, ENERGY_SIG), _first_class(grad, GRAD_SIG), params, float(model.beta), lo, hi, X0, warmup,
-           n_draws, thin, step, float(target), bool(adapt), states, out, acc, shift, L, whiten, n_leapfrog)
-    return out, acc
+    with _user_errors(fn, user_grad, f"the {method} sampler"):
+        _drive(code, _first_class(fn, ENERGY_SIG), _first_class(grad, GRAD_SIG), params, float(model.beta), lo, hi, X0, warmup,
+               n_draws, thin, step, float(target), bool(adapt), states, out, stats, tally, shift, L, whiten, length)
+    return out, stats, tally
 
 # %% ../nbs/04_mcmc.ipynb #1a0eee32
 def _whitening(X, metric) -> tuple:
@@ -288,7 +328,7 @@ def _whitening(X, metric) -> tuple:
     except np.linalg.LinAlgError: raise ValueError("the warm-up draws gave a singular covariance: lengthen `warmup`") from None
     return np.ascontiguousarray(shift), np.ascontiguousarray(L), cov
 
-def _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, n_leapfrog):
+def _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, length):
     """The first half of warm-up: estimate the covariance in windows of 1 : 2 : 4 (each adapts the step, then keeps
     draws in the current metric), pooling the draws of all chains. Returns (chains in whitened coordinates, shift, L, Σ,
     the warm-up left)."""
@@ -298,24 +338,55 @@ def _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, 
     for share in (1, 2, 4):
         w = max(w_metric * share // 7, 6)
         a, b = w // 3, w - w // 3
-        pre, _ = _run(model, method, X0, a, b, 1, np.full(n_chains, h0), target_accept, True, states, n_leapfrog, shift, L)
+        pre = _run(model, method, X0, a, b, 1, np.full(n_chains, h0), target_accept, True, states, length, shift, L)[0]
         if not np.all(np.isfinite(pre)): raise ValueError(f"the {method} chains diverged in warm-up (non-finite states)")
         shift, L, cov = _whitening(pre.reshape(-1, d), metric)
         X0 = np.ascontiguousarray(np.linalg.solve(L, (pre[:, -1, :] - shift).T).T)   # u = L⁻¹ (x - shift)
         warmup -= w
     return X0, shift, L, cov, warmup
 
+# %% ../nbs/04_mcmc.ipynb #60e65448
+_MAX_TREE_DEPTH = 30
+
+class SamplerWarning(UserWarning):
+    "A sampler finished but its draws need a second look (NUTS trees cut at `max_depth`)."
+
+class DivergenceWarning(SamplerWarning):
+    "Some HMC or NUTS transitions after warm-up diverged: the draws may miss a region of high curvature."
+
+def _package(model, method, out, stats, tally, step, warmup, thin, max_depth):
+    "The driver's arrays as a `Samples`, with per-draw statistics; warns about divergences and trees cut at `max_depth`."
+    n_chains, n_draws = out.shape[:2]
+    es = tuple(model.event_shape)
+    continuous = model.domain == "continuous"
+    s = Samples(out.reshape((n_chains, n_draws) + es), tally[:, 0].copy(), step if continuous else None, method, warmup, thin, es)
+    s.accept_stat, s.lp = stats[..., 0].copy(), stats[..., 5].copy()
+    s.divergent, s.n_divergent = stats[..., 1] > 0, tally[:, 1].astype(np.int64)
+    if method in ("hmc", "nuts"): s.energy, s.n_leapfrog = stats[..., 3].copy(), stats[..., 4].astype(np.int64)
+    if method == "nuts": s.tree_depth, s.max_depth, s.n_max_depth = stats[..., 2].astype(np.int64), max_depth, tally[:, 2].astype(np.int64)
+    n_div, n_all = int(s.n_divergent.sum()), n_chains * n_draws * thin
+    if n_div:
+        warnings.warn(f"{n_div} of {n_all} {method} transitions after warm-up were divergent (energy error above "
+                      f"{_MAX_DELTA_H:g}): the chains may miss a region of high curvature, and estimates may be biased. "
+                      "Raise `target_accept` (smaller steps) or reparameterise; `s.divergent` marks the draws.", DivergenceWarning, stacklevel=3)
+    if method == "nuts" and s.n_max_depth.sum():
+        warnings.warn(f"{int(s.n_max_depth.sum())} of {n_all} NUTS transitions stopped at the maximum tree depth {max_depth} "
+                      "before the trajectory turned: the draws are valid but the sampler is inefficient; raise `max_depth` "
+                      "or use `metric=\"dense\"`.", SamplerWarning, stacklevel=3)
+    return s
+
 # %% ../nbs/04_mcmc.ipynb #c7a7fb13
 def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            n_draws:int, # draws kept per chain
            n_chains:int=4, # independent chains, run in parallel
-           method:str|None=None, # continuous: "metropolis", "mala", "langevin", "hmc"; discrete: "metropolis", "gibbs" (None: `default_method`)
+           method:str|None=None, # continuous: "metropolis", "mala", "langevin", "hmc", "nuts"; discrete: "metropolis", "gibbs" (None: `default_method`)
            seed=None, # int, SeedSequence, Generator, or None (fresh entropy)
            warmup:int|None=None, # transitions discarded first (default: 1000 continuous, 200 sweeps discrete)
            thin:int=1, # transitions (sweeps) per kept draw
            init=None, # initial state(s): shape event_shape or (n_chains, *event_shape); default random
            step_size:float|None=None, # fixed step size h; None adapts it in warm-up (required for "langevin")
            n_leapfrog:int=16, # leapfrog steps per HMC transition
+           max_depth:int=10, # NUTS: at most 2^max_depth - 1 leapfrog steps per transition
            target_accept:float|None=None, # acceptance rate the adaptation aims at (default: per method, see text)
            metric:str="identity", # continuous: "identity", or "diag"/"dense" — a covariance estimated in warm-up whitens the target
           ) -> Samples:
@@ -328,6 +399,8 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     method = _check_method(model, method, model._sampler_functions()[1])
     warmup = (1000 if continuous else 200) if warmup is None else check_int(warmup, 'warmup', minimum=0)
     n_leapfrog = check_int(n_leapfrog, 'n_leapfrog', minimum=1)
+    max_depth = check_int(max_depth, 'max_depth', minimum=1, maximum=_MAX_TREE_DEPTH)
+    length = max_depth if method == "nuts" else n_leapfrog
     step_size, adapt, target_accept = _check_adaptation(model, method, warmup, step_size, target_accept, metric)
     _check_size(model, n_chains, n_draws)
     d = model.dim
@@ -336,15 +409,14 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     states = _stream_states(ss_chains, n_chains)
     h0 = step_size if step_size is not None else (2.38 / math.sqrt(d) if method == "metropolis" else 1.0)
     shift, L, cov = None, None, None
-    if metric != "identity": X0, shift, L, cov, warmup = _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, n_leapfrog)
+    if metric != "identity": X0, shift, L, cov, warmup = _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, length)
     step = np.full(n_chains, h0)
-    out, acc = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, n_leapfrog, shift, L)
+    out, stats, tally = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, length, shift, L)
     # a Metropolis step never accepts a non-finite energy: only ULA's energies need a look (one more pass over the draws)
     if not (np.all(np.isfinite(out)) and (method != "langevin" or np.all(np.isfinite(model._energy_batch(out.reshape(-1, d)))))):
         raise ValueError(f"the {method} chains diverged (non-finite states or energies): lower `step_size`"
                          + (" (ULA has no accept/reject step to stop it)" if method == "langevin" else ""))
-    es = tuple(model.event_shape)
-    s = Samples(out.reshape((n_chains, n_draws) + es), acc, step if continuous else None, method, warmup, thin, es)
+    s = _package(model, method, out, stats, tally, step, warmup, thin, max_depth)
     s.metric, s.covariance = metric, cov
     return s
 
@@ -358,6 +430,7 @@ def run_chains(model:EnergyModel, # the target
                method:str|None=None, # as in `sample` (None: `default_method`)
                step_size:float|None=None, # fixed step size (required on continuous domains: nothing adapts here)
                n_leapfrog:int=16, # leapfrog steps per HMC transition
+               max_depth:int=10, # NUTS: at most 2^max_depth - 1 leapfrog steps per transition
               ) -> tuple: # (new states like `x`, acceptance rate per chain)
     "Advance existing chains by `n_steps` transitions with a fixed kernel — the building block of CD and PCD."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
@@ -365,6 +438,7 @@ def run_chains(model:EnergyModel, # the target
     if len(batch) != 1: raise ValueError(f"`x` must be a batch of chains, shape (n_chains, *event_shape), got {np.shape(x)}")
     n_steps = check_int(n_steps, 'n_steps', minimum=1)
     n_leapfrog = check_int(n_leapfrog, 'n_leapfrog', minimum=1)
+    max_depth = check_int(max_depth, 'max_depth', minimum=1, maximum=_MAX_TREE_DEPTH)
     if not (isinstance(streams, np.ndarray) and streams.dtype == np.uint64 and streams.shape == (X.shape[0], 4)
             and streams.flags.c_contiguous):
         raise ValueError(f"`streams` must be a C-contiguous uint64 array of shape ({X.shape[0]}, 4) from rng_states")
@@ -373,11 +447,11 @@ def run_chains(model:EnergyModel, # the target
     if model.domain == "continuous":
         if step_size is None: raise ValueError("`step_size` is required to advance continuous chains (nothing is adapted here)")
         step_size = check_real(step_size, 'step_size', minimum=0.0, strict_min=True)
-    out, acc = _advance(model, np.ascontiguousarray(X), n_steps, streams, method, step_size, n_leapfrog)
+    out, acc = _advance(model, np.ascontiguousarray(X), n_steps, streams, method, step_size, n_leapfrog, max_depth)
     return out.reshape(np.shape(x)), acc
 
-def _advance(model, X, n_steps, streams, method, step_size, n_leapfrog=16):
+def _advance(model, X, n_steps, streams, method, step_size, n_leapfrog=16, max_depth=10):
     "`run_chains` without the checks, for callers that checked once (`fit`): X (n_chains, dim) C-contiguous float64."
     step = np.full(X.shape[0], 1.0 if step_size is None else step_size)
-    out, acc = _run(model, method, X, 0, 1, n_steps, step, 0.5, False, streams, n_leapfrog)
-    return out[:, 0, :], acc
+    out, _, tally = _run(model, method, X, 0, 1, n_steps, step, 0.5, False, streams, max_depth if method == "nuts" else n_leapfrog)
+    return out[:, 0, :], tally[:, 0]

@@ -105,9 +105,13 @@ def _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st,
     return e, alpha
 
 # %% ../nbs/04a_transitions.ipynb #6e451a20
+_MAX_DELTA_H = 1000.0
+"An energy error ΔH above this marks a trajectory divergent (Stan's threshold)."
+
 @njit(inline='always')
 def _hmc_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, n_leapfrog, st, xn, gn, p, xb, gx):
-    "HMC, unit mass: `n_leapfrog` leapfrog steps of a step jittered in [0.9h, 1.1h], then a Metropolis test on ΔH; returns (e, α)."
+    """HMC, unit mass: `n_leapfrog` leapfrog steps of a step jittered in [0.9h, 1.1h], then a Metropolis test on ΔH.
+    Returns (e, α, H after the transition, divergent: ΔH > 1000 or a non-finite trajectory)."""
     d = x.shape[0]
     eps = h * (0.9 + 0.2 * _next_double(st))
     kin = 0.0
@@ -125,17 +129,146 @@ def _hmc_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, n_leapfr
             p[j] -= 0.5 * eps * gn[j]
             if not (abs(xn[j]) < np.inf and abs(p[j]) < np.inf): ok = False
         if not ok: break
-    alpha = 0.0
+    alpha = 0.0; h_new = np.inf
     if ok:
         en = _energy_u(fn, params, beta, bk, xn, shift, L, whiten, xb)
         kin_n = 0.0
         for j in range(d): kin_n += 0.5 * p[j] * p[j]
         if en == en and en < np.inf:
-            log_a = (e + kin) - (en + kin_n)
+            h_new = en + kin_n
+            log_a = (e + kin) - h_new
             alpha = 1.0 if log_a >= 0.0 else math.exp(log_a)
+    divergent = not (h_new - (e + kin) <= _MAX_DELTA_H)
     if _next_double(st) < alpha:
         _assign(x, xn); _assign(g, gn); e = en
-    return e, alpha
+        return e, alpha, h_new, divergent
+    return e, alpha, e + kin, divergent
+
+# %% ../nbs/04a_transitions.ipynb #fdeee682
+@njit(inline='always')
+def _leapfrog(fn, grad, params, beta, bk, shift, L, whiten, x, p, g, eps, xb, gx):
+    "One leapfrog step of length eps (negative: backward in time) on (x, p, g = ∇U(x)), in place; returns U(x)."
+    for j in range(x.shape[0]):
+        p[j] -= 0.5 * eps * g[j]
+        x[j] += eps * p[j]
+    _grad_energy_u(grad, params, beta, bk, x, shift, L, whiten, xb, gx, g)
+    for j in range(x.shape[0]): p[j] -= 0.5 * eps * g[j]
+    return _energy_u(fn, params, beta, bk, x, shift, L, whiten, xb)
+
+@njit(inline='always')
+def _no_uturn(ab, ae, ar, bb, be, br):
+    """May stretch A (first and last momenta ab, ae; momentum sum ar) and the stretch B that follows it be joined?
+    The generalised criterion p⁻·ρ > 0 and p⁺·ρ > 0 on A ∪ B, on A and B's first point, and on A's last point and B."""
+    s1 = 0.0; s2 = 0.0; s3 = 0.0; s4 = 0.0; s5 = 0.0; s6 = 0.0
+    for j in range(ab.shape[0]):
+        r = ar[j] + br[j]
+        s1 += ab[j] * r; s2 += be[j] * r
+        r = ar[j] + bb[j]
+        s3 += ab[j] * r; s4 += bb[j] * r
+        r = br[j] + ae[j]
+        s5 += ae[j] * r; s6 += be[j] * r
+    return s1 > 0.0 and s2 > 0.0 and s3 > 0.0 and s4 > 0.0 and s5 > 0.0 and s6 > 0.0
+
+@njit(inline='always')
+def _log_add(a, b):
+    "log(eᵃ + eᵇ), with -inf as the empty sum."
+    if a < b: a, b = b, a
+    if b == -np.inf: return a
+    return a + math.log1p(math.exp(b - a))
+
+# %% ../nbs/04a_transitions.ipynb #37d3e78d
+_NUTS_ROWS = 12
+"Scratch vectors of a NUTS transition besides the U-turn stack (3 per tree level)."
+
+@njit(inline='always')
+def _nuts_take(xq, gq, xe, ge):
+    "The subtree's candidate becomes the point (xe, ge)."
+    _assign(xq, xe); _assign(gq, ge)
+
+@njit(inline='always')
+def _nuts_push(W, lvl, cb, pe, cr):
+    "Save the summary of the finished subtree (first momentum cb, last pe, sum cr) at stack level `lvl`."
+    r = _NUTS_ROWS + 3 * lvl
+    for j in range(cb.shape[0]):
+        W[r, j] = cb[j]; W[r + 1, j] = pe[j]; W[r + 2, j] = cr[j]
+
+@njit(inline='always')
+def _nuts_merge(W, n, cb, pe, cr):
+    "After leaf n: merge the subtrees it completes (n + 1's trailing zero bits) into (cb, pe, cr); False on a U-turn. Returns (ok, level)."
+    m = n + 1; lvl = 0
+    while m & 1 == 0:
+        r = _NUTS_ROWS + 3 * lvl
+        if not _no_uturn(W[r], W[r + 1], W[r + 2], cb, pe, cr): return False, lvl
+        for j in range(cb.shape[0]):
+            cb[j] = W[r, j]; cr[j] += W[r + 2, j]
+        m >>= 1; lvl += 1
+    return True, lvl
+
+# %% ../nbs/04a_transitions.ipynb #4ed1396a
+@njit(inline='always')
+def _nuts_subtree(fn, grad, params, beta, bk, shift, L, whiten, xe, pe, ge, ee, eps, depth, H0, st, W, xb, gx, info):
+    """Extend the trajectory's end (xe, pe, ge; U = ee) by a subtree of 2^depth leapfrog steps of length eps. Its
+    candidate goes to W[6], W[7] (its U and H to info[5], info[6]); its summary to W[10] (first momentum), pe (last)
+    and W[11] (sum). Counts leapfrogs in info[3], Σ min(1, e^{H0-H}) in info[4], a divergence in info[0].
+    Returns (valid, U at the end, log Σ w)."""
+    xq, gq, cb, cr = W[6], W[7], W[10], W[11]
+    log_w = -np.inf
+    for n in range(1 << depth):
+        ee = _leapfrog(fn, grad, params, beta, bk, shift, L, whiten, xe, pe, ge, eps, xb, gx)
+        kin = 0.0
+        for j in range(pe.shape[0]): kin += 0.5 * pe[j] * pe[j]
+        H = ee + kin
+        if not (H == H): H = np.inf
+        info[3] += 1.0
+        lw = H0 - H
+        info[4] += 1.0 if lw > 0.0 else math.exp(lw)
+        if not (lw >= -_MAX_DELTA_H):
+            info[0] = 1.0
+            return False, ee, log_w
+        log_w = _log_add(log_w, lw)
+        if n == 0 or _next_double(st) < math.exp(lw - log_w):
+            _nuts_take(xq, gq, xe, ge); info[5] = ee; info[6] = H
+        _assign(cb, pe); _assign(cr, pe)
+        ok, lvl = _nuts_merge(W, n, cb, pe, cr)
+        if not ok: return False, ee, log_w
+        if n + 1 < (1 << depth): _nuts_push(W, lvl, cb, pe, cr)
+    return True, ee, log_w
+
+# %% ../nbs/04a_transitions.ipynb #00fd965e
+@njit(inline='always')
+def _nuts_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, max_depth, st, W, xb, gx, info):
+    """One NUTS transition of the chain (x, U(x) = e, ∇U(x) = g), updated in place: multinomial, the generalised U-turn
+    criterion with Stan's extra checks, at most 2^max_depth - 1 leapfrog steps of length h. W: scratch, (12 + 3·max_depth, d).
+    Returns (e, acceptance statistic); info (≥ 7 entries) = [divergent, tree depth, H of the new state, leapfrog steps,
+    then the kernel's own tallies]."""
+    d = x.shape[0]
+    xf, pf, gf, xk, pk, gk, pa, tr = W[0], W[1], W[2], W[3], W[4], W[5], W[8], W[9]
+    kin = 0.0
+    for j in range(d):
+        z = _next_normal(st); kin += 0.5 * z * z
+        pf[j] = z; pk[j] = z; tr[j] = z
+        xf[j] = x[j]; xk[j] = x[j]; gf[j] = g[j]; gk[j] = g[j]
+    H0 = e + kin
+    ef = e; ek = e; log_w = 0.0; H_new = H0
+    for k in range(7): info[k] = 0.0
+    depth = 0
+    while depth < max_depth:
+        fwd = _next_double(st) > 0.5
+        if fwd: _assign(pa, pf)
+        else: _assign(pa, pk)
+        if fwd: valid, ef, log_w_sub = _nuts_subtree(fn, grad, params, beta, bk, shift, L, whiten, xf, pf, gf, ef, h, depth, H0, st, W, xb, gx, info)
+        else: valid, ek, log_w_sub = _nuts_subtree(fn, grad, params, beta, bk, shift, L, whiten, xk, pk, gk, ek, -h, depth, H0, st, W, xb, gx, info)
+        if not valid: break
+        depth += 1
+        if log_w_sub > log_w or _next_double(st) < math.exp(log_w_sub - log_w):
+            _assign(x, W[6]); _assign(g, W[7]); e = info[5]; H_new = info[6]
+        log_w = _log_add(log_w, log_w_sub)
+        if fwd: go = _no_uturn(pk, pa, tr, W[10], pf, W[11])
+        else: go = _no_uturn(pf, pa, tr, W[10], pk, W[11])
+        for j in range(d): tr[j] += W[11, j]
+        if not go: break
+    info[1] = depth; info[2] = H_new
+    return e, info[4] / info[3]
 
 # %% ../nbs/04a_transitions.ipynb #9494de16
 @njit(inline='always')

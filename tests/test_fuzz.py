@@ -121,6 +121,27 @@ def nan1(x, p): return np.nan
 @eb.njit
 def one_arg(x): return 0.0
 
+@eb.njit
+def raises1(x, p):
+    if x[0] > 0.5: raise ValueError("fuzz")
+    return 0.5 * x[0] * x[0]
+
+@eb.njit
+def funnel4(x, p): return x[0] * x[0] / 18.0 + 1.5 * x[0] + 0.5 * np.exp(-x[0]) * (x[1] ** 2 + x[2] ** 2 + x[3] ** 2)
+
+@eb.njit
+def funnel4_grad(x, p, out):
+    s = x[1] ** 2 + x[2] ** 2 + x[3] ** 2
+    out[0] = x[0] / 9.0 + 1.5 - 0.5 * np.exp(-x[0]) * s
+    for i in range(1, 4): out[i] = x[i] * np.exp(-x[0])
+
+
+def _warning_as_error(category, call):
+    "Run `call` with warnings of `category` raised as errors."
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category)
+        return call()
+
 
 G1 = eb.Gaussian(0.5, 2.0)
 G2 = eb.Gaussian([0.0, 1.0], cov=[[1.0, 0.3], [0.3, 2.0]])
@@ -647,6 +668,13 @@ BAD = [
     B("image_grid", "not_images", lambda: eb.image_grid("abc"), ("images",)),
     B("ais_schedule", "too_short", lambda: eb.ais_schedule(2), ("n_steps",)),
     B("ais_schedule", "huge", lambda: eb.ais_schedule(10**10), ("n_steps",), seconds=2),
+    B("UserFunctionError", "energy_raises", lambda: eb.Energy(raises1).energy(np.array([[0.0], [1.0]])), ("raises1",),
+      exc=eb.UserFunctionError),
+    B("DivergenceWarning", "funnel", lambda: _warning_as_error(eb.DivergenceWarning, lambda: eb.Energy(
+        funnel4, dim=4, grad=funnel4_grad).sample(300, method="hmc", seed=1, warmup=200)), ("target_accept",), exc=eb.DivergenceWarning),
+    B("SamplerWarning", "max_depth", lambda: _warning_as_error(eb.SamplerWarning, lambda: eb.Gaussian(
+        np.zeros(20), cov=np.diag(np.linspace(1, 300, 20) ** 2)).sample(20, method="nuts", seed=1, warmup=50, max_depth=2)),
+      ("max_depth",), exc=eb.SamplerWarning),
 ]
 
 
@@ -740,6 +768,11 @@ VALID = [
     V("summary", "names", lambda: eb.summary(DRAWS2, names=["a", "b"])["rhat"]),
     V("rwm_target_accept", "dims", lambda: [eb.rwm_target_accept(d) for d in (1, 2, 10**6)]),
     V("Samples", "summary", lambda: eb.sample(G2, 20, n_chains=2, seed=0, warmup=20).summary().to_dict()),
+    V("UserFunctionError", "message", lambda: float(len(str(eb.UserFunctionError("`f` raised")))),),
+    V("DivergenceWarning", "funnel_counts", lambda: eb.Energy(funnel4, dim=4, grad=funnel4_grad).sample(
+        300, method="nuts", seed=1, warmup=200).n_divergent),
+    V("SamplerWarning", "max_depth_counts", lambda: eb.Gaussian(np.zeros(20), cov=np.diag(np.linspace(1, 300, 20) ** 2)).sample(
+        20, method="nuts", seed=1, warmup=50, max_depth=2).n_max_depth),
     V("sample", "methods", lambda: [eb.sample(G2, 10, n_chains=2, method=m, seed=0, warmup=20,
                                               step_size=0.3 if m == "langevin" else None).draws
                                     for m in eb.CONTINUOUS_METHODS]

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 import ebm_nb as eb
 from conftest import run_with_threads
 
-CONT = ("metropolis", "mala", "hmc")
+CONT = ("metropolis", "mala", "hmc", "nuts")
 
 
 @pytest.mark.parametrize("method", CONT + ("langevin",))
@@ -82,6 +82,9 @@ def test_discrete_boltzmann_exact_marginals(method):
     (dict(n_draws=10, warmup=0), "warmup"),
     (dict(n_draws=10, seed=-4), "`seed`"),
     (dict(n_draws=10, target_accept=1.5), "`target_accept`"),
+    (dict(n_draws=10, method="nuts", max_depth=0), "`max_depth`"),
+    (dict(n_draws=10, method="nuts", max_depth=2.5), "`max_depth`"),
+    (dict(n_draws=10, method="nuts", max_depth=100), "`max_depth`"),
 ])
 def test_bad_input(kwargs, match):
     g = eb.Gaussian(mu=[0.0, 0.0], cov=np.eye(2))

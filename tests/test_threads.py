@@ -20,9 +20,11 @@ for name, m in (("user", user), ("gauss", g), ("laplace", eb.Laplace(0.0, 1.0)))
     for method in eb.CONTINUOUS_METHODS:
         s = m.sample(150, n_chains=5, method=method, seed=3, warmup=50, step_size=0.2 if method == "langevin" else None)
         put(f"sample/{name}/{method}", s.draws, s.acceptance_rate, s.step_size)
-for method in ("metropolis", "mala", "hmc"):
+for method in ("metropolis", "mala", "hmc", "nuts"):
     s = g.sample(150, n_chains=5, method=method, seed=3, warmup=60, metric="dense")
-    put(f"sample/gauss/{method}/dense", s.draws, s.acceptance_rate, s.step_size, s.covariance)
+    put(f"sample/gauss/{method}/dense", s.draws, s.acceptance_rate, s.step_size, s.covariance, s.accept_stat, s.lp)
+s = user.sample(150, n_chains=5, method="nuts", seed=3, warmup=50)
+put("sample/user/nuts/stats", s.tree_depth, s.n_leapfrog, s.energy, s.divergent, s.n_divergent)
 bm = eb.BoltzmannMachine(np.array([[0, .7, -.3], [.7, 0, .2], [-.3, .2, 0]]), [0.1, -0.2, 0.3], domain="binary")
 for method in eb.DISCRETE_METHODS:
     s = bm.sample(150, n_chains=5, method=method, seed=4, warmup=20, thin=2)
