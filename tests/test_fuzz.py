@@ -709,7 +709,7 @@ def _register_objective_and_use():
 @pytest.fixture(scope="module", autouse=True)
 def _chain_driver_compiled():
     "Compile (or load from the cache) every entry of the chain driver before the timed calls: the deadlines time the calls, not numba."
-    for m in ("metropolis", "mala", "hmc"): eb.sample(G2, 2, method=m, seed=0, warmup=2)
+    for m in ("metropolis", "mala", "hmc", "nuts"): eb.sample(G2, 2, method=m, seed=0, warmup=2)
     eb.sample(G1, 2, method="langevin", step_size=0.1, seed=0, warmup=2)
     for m in ("metropolis", "gibbs"): eb.sample(BM, 2, method=m, seed=0, warmup=2)
 
