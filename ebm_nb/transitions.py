@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .kernels import njit, _assign, _next_double, _next_normal, _next_below, _counter_hash, _sigmoid, _sigmoid_neg
+from .kernels import njit, _assign, _next_double, _next_normal, _next_below, _counter_hash, _sigmoid, _sigmoid_neg, _softplus
 
 # %% auto #0
 __all__ = []
@@ -174,7 +174,7 @@ def _log_add(a, b):
     "log(eᵃ + eᵇ), with -inf as the empty sum."
     if a < b: a, b = b, a
     if b == -np.inf: return a
-    return a + math.log1p(math.exp(b - a))
+    return a + _softplus(b - a)              # = a + log1p(e^{b-a}) for b ≤ a
 
 # %% ../nbs/04a_transitions.ipynb #37d3e78d
 _NUTS_ROWS = 12
