@@ -8,6 +8,7 @@ from .partition import *
 from .ratios import *
 from .diagnostics import *
 from .mcmc import *
+from .tempering import *
 from .contrastive import *
 from .training import *
 from .bypass import *
@@ -22,10 +23,10 @@ _LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_sch
                  'BernoulliRBM', 'load_binary_digits', 'image_grid'],
          "demo": ['demo_neural', 'demo_rbm', 'demo_ising', 'print_demo_ising']}
 
-from . import kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, bypass, ising, ais, neural
-__all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, bypass, ising, ais, neural)
+from . import kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural
+__all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural)
            for n in m.__all__] + [n for names in _LAZY.values() for n in names]
-del kernels, core, partition, ratios, diagnostics, mcmc, contrastive, training, bypass, ising, ais, neural
+del kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural
 
 def __getattr__(name):
     for mod, names in _LAZY.items():

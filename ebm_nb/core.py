@@ -39,6 +39,7 @@ class LogZ(NamedTuple):
     stderr: float # its standard error / error estimate (0 for exact)
     method: str # "exact", "closed_form", "enumeration", "quadrature", "ais", ...
     ess: float|None = None # effective sample size of the importance weights (AIS only)
+    discretisation: float|None = None # an estimate of the bias from a finite ladder (thermodynamic integration only)
 
     @property
     def z(self) -> float:
@@ -47,6 +48,7 @@ class LogZ(NamedTuple):
 
     def __repr__(self):
         extra = '' if self.ess is None else f', ess={self.ess:.1f}'
+        if self.discretisation is not None: extra += f', discretisation={self.discretisation:.3g}'
         return f"LogZ(log_z={self.log_z:.12g}, stderr={self.stderr:.3g}, method='{self.method}'{extra})"
 
 # %% ../nbs/00_core.ipynb #fe2d6994

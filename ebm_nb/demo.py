@@ -18,6 +18,7 @@ import time
 import numpy as np
 import numba
 
+from .kernels import njit
 from .core import Energy, check_int, _umask, _atomic_write
 from .partition import Gaussian, BoltzmannMachine, all_states, time_enumeration
 from .contrastive import exact_gradient, exact_log_likelihood
@@ -30,10 +31,10 @@ from .neural import fit_toy, plot_density
 
 # %% auto #0
 __all__ = ['SECTIONS', 'demo_partition', 'text_partition', 'demo_ratios', 'text_ratios', 'demo_sampling', 'text_sampling',
-           'demo_training', 'text_training', 'demo_neural', 'text_neural', 'demo_rbm', 'text_rbm', 'text_ising',
-           'print_demo_ising', 'demo_ising', 'demo_bypass', 'text_bypass', 'section_text', 'to_json', 'report_html',
-           'run_demo', 'run_ising', 'text_run_ising', 'run_logz', 'text_run_logz', 'run_rbm_train', 'run_rbm_score',
-           'run_rbm_sample', 'text_run_rbm']
+           'demo_tempering', 'text_tempering', 'demo_training', 'text_training', 'demo_neural', 'text_neural',
+           'demo_rbm', 'text_rbm', 'text_ising', 'print_demo_ising', 'demo_ising', 'demo_bypass', 'text_bypass',
+           'section_text', 'to_json', 'report_html', 'run_demo', 'run_ising', 'text_run_ising', 'run_logz',
+           'text_run_logz', 'run_rbm_train', 'run_rbm_score', 'run_rbm_sample', 'text_run_rbm']
 
 # %% ../nbs/91_demo.ipynb #cd5a96a4
 def _write_text(path, text:str) -> str:
@@ -192,6 +193,64 @@ def text_sampling(res:dict, # the result of `demo_sampling`
         f"  mean {np.round(g['mean'], 3).tolist()} (exact {g['exact_mean']}),  cov {np.round(g['cov'], 3).tolist()} (exact {g['exact_cov']})",
         f"3x3 Ising, beta = 0.4, Gibbs sweeps (4 chains, {i['seconds'] * 1e3:.0f} ms): <E> = {i['mean_energy']:.4f} "
         f"± {i['mean_energy_mcse']:.4f} (exact {i['exact_mean_energy']:.4f}; ESS {i['ess_energy']:.0f}, R-hat {i['rhat_energy']:.4f})"])
+
+# %% ../nbs/91_demo.ipynb #d2cb3a80
+@njit
+def _mixture_energy(x, p):
+    "E(x) = -log(w N(x; μ₁, σ²) + (1 - w) N(x; μ₂, σ²)) up to a constant, p = [w, μ₁, μ₂, σ]: two modes, one barrier."
+    a = math.log(p[0]) - 0.5 * ((x[0] - p[1]) / p[3]) ** 2
+    b = math.log(1.0 - p[0]) - 0.5 * ((x[0] - p[2]) / p[3]) ** 2
+    m = max(a, b)
+    return -(m + math.log(math.exp(a - m) + math.exp(b - m)))
+
+@njit
+def _mixture_grad(x, p, out):
+    "dE/dx of `_mixture_energy`."
+    a = math.log(p[0]) - 0.5 * ((x[0] - p[1]) / p[3]) ** 2
+    b = math.log(1.0 - p[0]) - 0.5 * ((x[0] - p[2]) / p[3]) ** 2
+    m = max(a, b); wa = math.exp(a - m); wb = math.exp(b - m)
+    out[0] = (wa * (x[0] - p[1]) + wb * (x[0] - p[2])) / (p[3] ** 2 * (wa + wb))
+
+def demo_tempering(quick:bool=False, # fewer draws
+                   seed:int=0, # seed of the chains
+                   out_dir:str|None=None, # write tempering_mixture.png here (None: no files)
+                  ) -> dict: # the left mode's weight by HMC alone and with tempering, next to the exact 0.3
+    "The tempering chapter's headline: a mixture 0.3/0.7 of two separated Gaussians, by HMC alone and by HMC with 8 rungs of parallel tempering."
+    check_int(seed, "seed", minimum=0)
+    n = 2000 if quick else 10000
+    m = Energy(_mixture_energy, np.array([0.3, -4.0, 4.0, 0.5]), dim=1, grad=_mixture_grad)
+    t0 = time.perf_counter(); plain = m.sample(n, seed=seed); tp = time.perf_counter() - t0
+    t0 = time.perf_counter(); pt = m.sample(n, seed=seed, tempering=8); tt = time.perf_counter() - t0
+    out = dict(exact_weight=0.3, files=[])
+    for name, s, sec in (("hmc", plain, tp), ("tempered", pt, tt)):
+        ind = (s.draws[..., 0] < 0).astype(float)
+        e = float(ess(ind, method="mean")) if ind.std() > 0 else float("nan")
+        out[name] = dict(seconds=sec, weight=float(ind.mean()), weight_per_chain=ind.mean(axis=1).tolist(),
+                         weight_mcse=float(ind.std() / math.sqrt(e)) if e == e else None, rhat_x=float(rhat(s.draws[..., 0])))
+    t = pt.tempering
+    out["tempered"].update(betas=t.betas.tolist(), swap_rate=t.swap_rate.tolist(), round_trips=int(t.round_trips.sum()), barrier=t.barrier)
+    if out_dir is not None:
+        fig = _figure(figsize=(8, 3.2)); ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1.6, 1]))
+        ax1.plot(plain.draws[0, :800, 0], lw=0.7, label="HMC"); ax1.plot(pt.draws[0, :800, 0], lw=0.7, label="HMC + tempering (K = 8)")
+        ax1.set(xlabel="draw", ylabel="x", title="one chain at β = 1"); ax1.legend(fontsize=8)
+        ax2.hist(pt.draws[..., 0].ravel(), 100, density=True, alpha=0.6, label="tempered draws")
+        xs = np.linspace(-6.5, 6.5, 300)
+        ax2.plot(xs, (0.3 * np.exp(-0.5 * ((xs + 4) / 0.5) ** 2) + 0.7 * np.exp(-0.5 * ((xs - 4) / 0.5) ** 2)) / (0.5 * math.sqrt(2 * math.pi)), "k", lw=1, label="exact")
+        ax2.set(xlabel="x", title="mixture 0.3 / 0.7"); ax2.legend(fontsize=8)
+        fig.tight_layout()
+        out["files"].append(_save_png(fig, out_dir, "tempering_mixture.png"))
+    return out
+
+def text_tempering(res:dict, # the result of `demo_tempering`
+                  ) -> str: # the section's text
+    "`demo_tempering`'s results as text."
+    h, t = res["hmc"], res["tempered"]
+    return _lines([
+        "== Parallel tempering ==",
+        f"mixture 0.3 N(-4, 0.5²) + 0.7 N(4, 0.5²): weight of the left mode (exact {res['exact_weight']})",
+        f"  HMC alone (4 chains, {h['seconds'] * 1e3:.0f} ms): per chain {np.round(h['weight_per_chain'], 3).tolist()} — each stays in its mode (R-hat of x {h['rhat_x']:.2f})",
+        f"  HMC + tempering, 8 rungs ({t['seconds'] * 1e3:.0f} ms): {t['weight']:.4f} ± {t['weight_mcse']:.4f}; swap rates "
+        f"{min(t['swap_rate']):.2f}–{max(t['swap_rate']):.2f}, {t['round_trips']} round trips, barrier {t['barrier']:.2f}"])
 
 # %% ../nbs/91_demo.ipynb #5bc4e5d1
 def demo_training(quick:bool=False, # fewer epochs
@@ -432,6 +491,7 @@ def text_bypass(res:dict, # the result of `demo_bypass`
 SECTIONS = {"partition": ("The partition function", demo_partition, text_partition),
             "ratios": ("Ratios without Z", demo_ratios, text_ratios),
             "sampling": ("Sampling with MCMC", demo_sampling, text_sampling),
+            "tempering": ("Parallel tempering", demo_tempering, text_tempering),
             "training": ("Contrastive-divergence training", demo_training, text_training),
             "bypass": ("Bypassing Z", demo_bypass, text_bypass),
             "neural": ("A neural energy", demo_neural, text_neural),

@@ -720,6 +720,12 @@ def sample(self:Ising, n_draws:int, # draws kept per chain
            init=None, # initial state(s): (L, L) or (n_chains, L, L) ±1 spins, "random" (default) or "up"
            step_size:float|None=None, # not used by lattice samplers (must be None)
            keep_draws:bool=True, # store the configurations; False keeps only each draw's energy and magnetisation
+           tempering=None, # parallel tempering: K ≥ 2 rungs or the βs from `beta` down to 0 ("metropolis"/"gibbs" sweeps; see `tempered_sample`)
           ) -> IsingSamples:
     "Sample by checkerboard Metropolis or heat-bath sweeps, or Wolff cluster steps; chains in parallel, thread-count independent."
+    if tempering is not None:
+        if keep_draws is not True: raise ValueError("with `tempering`, the cold rung's configurations are kept (keep_draws=True)")
+        from ebm_nb.tempering import tempered_sample
+        return tempered_sample(self, n_draws, tempering, n_chains, method, seed, warmup, thin, None if isinstance(init, str) and init == "random" else
+                               (np.ones(self.event_shape) if isinstance(init, str) and init == "up" else init), step_size)
     return _sample_ising(self, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws)

@@ -69,52 +69,53 @@ _CONTINUOUS_CODES = {"metropolis": _RWM, "mala": _MALA, "langevin": _ULA, "hmc":
 _DISCRETE_CODES = {"metropolis": _SITE_METROPOLIS, "gibbs": _SITE_GIBBS}
 
 @njit
-def _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx):
-    "The energy of a chain's first state (βE on continuous domains, E on discrete ones), and βLᵀ∇E into g where `code` needs it."
+def _chain_init(code, fn, grad, params, beta, bk, shift, L, whiten, x, g, xb, gx):
+    "The energy of a chain's first state (U of rung bk on continuous domains, E on discrete ones), and βLᵀ∇E into g where `code` needs it."
     if code >= _SITE_METROPOLIS: return fn(x, params)
-    e = _energy_u(fn, params, beta, 1.0, x, shift, L, whiten, xb)
-    if code != _RWM: _grad_energy_u(grad, params, beta, 1.0, x, shift, L, whiten, xb, gx, g)
+    e = _energy_u(fn, params, beta, bk, x, shift, L, whiten, xb)
+    if code != _RWM: _grad_energy_u(grad, params, beta, bk, x, shift, L, whiten, xb, gx, g)
     return e
 
 @njit(inline='always')
-def _rwm_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
-    """One random-walk Metropolis transition from the chain state (x, e, g) with step h; xn … W are scratch, `length`
+def _rwm_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+    """One random-walk Metropolis transition from the chain state (x, e, g) with step h, of the target tempered to
+    fraction `bk` (1: the model; PT's rungs: U = bk·βE + (1 - bk)|u|²/2, or a sweep at bk·β on discrete units); xn … W are scratch, `length`
     the trajectory setting (HMC: leapfrog steps, NUTS: maximum tree depth), `info` what HMC and NUTS report
     (divergent, tree depth, H, leapfrog steps). Returns (e, α)."""
-    return _rwm_step(fn, params, beta, 1.0, shift, L, whiten, x, e, h, st, xn, xb)
+    return _rwm_step(fn, params, beta, bk, shift, L, whiten, x, e, h, st, xn, xb)
 
 @njit(inline='always')
-def _mala_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+def _mala_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One MALA transition: as `_rwm_move`."
-    return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, True, xn, gn, xb, gx)
+    return _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st, True, xn, gn, xb, gx)
 
 @njit(inline='always')
-def _ula_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+def _ula_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One ULA transition (α = 1): as `_rwm_move`."
-    return _langevin_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, st, False, xn, gn, xb, gx)
+    return _langevin_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, st, False, xn, gn, xb, gx)
 
 @njit(inline='always')
-def _hmc_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+def _hmc_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One HMC transition of `length` leapfrog steps: as `_rwm_move`."
-    e, alpha, H, divergent = _hmc_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, length, st, xn, gn, p, xb, gx)
+    e, alpha, H, divergent = _hmc_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, length, st, xn, gn, p, xb, gx)
     info[0] = 1.0 if divergent else 0.0; info[2] = H; info[3] = length
     return e, alpha
 
 @njit(inline='always')
-def _nuts_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+def _nuts_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One NUTS transition of tree depth at most `length`: as `_rwm_move`."
-    return _nuts_step(fn, grad, params, beta, 1.0, shift, L, whiten, x, e, g, h, length, st, W, xb, gx, info)
+    return _nuts_step(fn, grad, params, beta, bk, shift, L, whiten, x, e, g, h, length, st, W, xb, gx, info)
 
 @njit(inline='always')
-def _site_metropolis_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+def _site_metropolis_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One sweep of single-site Metropolis flips of x ∈ {lo, hi}^d; its \"α\" is the number of units it changed."
-    e, changed = _site_sweep(fn, params, beta, lo, hi, False, x, e, st)
+    e, changed = _site_sweep(fn, params, beta * bk, lo, hi, False, x, e, st)
     return e, float(changed)
 
 @njit(inline='always')
-def _site_gibbs_move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
+def _site_gibbs_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One heat-bath sweep: as `_site_metropolis_move`."
-    e, changed = _site_sweep(fn, params, beta, lo, hi, True, x, e, st)
+    e, changed = _site_sweep(fn, params, beta * bk, lo, hi, True, x, e, st)
     return e, float(changed)
 
 
@@ -145,13 +146,13 @@ def _chain(code, move, fn, grad, params, beta, lo, hi, x0, n_warmup, n_draws, th
     x = x0[c].copy(); g = np.empty(d); da = np.empty(4)
     xn = np.empty(d); gn = np.empty(d); p = np.empty(d); xb = np.empty(d); gx = np.empty(d)   # scratch (no views in the loop)
     W = np.empty((_NUTS_ROWS + 3 * length if code == _NUTS else 0, d)); info = np.zeros(8); info[2] = np.nan
-    e = _chain_init(code, fn, grad, params, beta, shift, L, whiten, x, g, xb, gx)
+    e = _chain_init(code, fn, grad, params, beta, 1.0, shift, L, whiten, x, g, xb, gx)
     h = step[c]
     if adapt: _da_init(da, h)
     a_sum = 0.0; k = 0; block_div = 0.0
     for k2 in range(4): tally[c, k2] = 0.0
     for it in range(n_warmup + n_draws * thin):
-        e, alpha = move(fn, grad, params, beta, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info)
+        e, alpha = move(fn, grad, params, beta, 1.0, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info)
         h, a_sum = _adapt_or_count(it, n_warmup, adapt, da, alpha, target, h, a_sum)
         if it >= n_warmup:
             _count(tally[c], info, length if code == _NUTS else -1)
@@ -389,9 +390,15 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            max_depth:int=10, # NUTS: at most 2^max_depth - 1 leapfrog steps per transition
            target_accept:float|None=None, # acceptance rate the adaptation aims at (default: per method, see text)
            metric:str="identity", # continuous: "identity", or "diag"/"dense" — a covariance estimated in warm-up whitens the target
+           tempering=None, # parallel tempering: K ≥ 2 rungs (an adapted ladder) or the βs from the model's β down (see `tempered_sample`)
           ) -> Samples:
     "Draw from P(x) ∝ exp(-βE(x)) with `n_chains` parallel chains; bit-identical for a given seed on any thread count."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    if tempering is not None:
+        if metric != "identity": raise ValueError("with `tempering`, the Gaussian reference fitted in warm-up whitens every rung (a dense metric): leave `metric` at 'identity'")
+        if not _TEMPERING: raise NotImplementedError("parallel tempering is registered by the module ebm_nb.tempering (`import ebm_nb` loads it)")
+        return _TEMPERING[0](model, n_draws, tempering, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin, init=init,
+                             step_size=step_size, n_leapfrog=n_leapfrog, max_depth=max_depth, target_accept=target_accept)
     n_draws = check_int(n_draws, 'n_draws', minimum=1)
     n_chains = check_int(n_chains, 'n_chains', minimum=1)
     thin = check_int(thin, 'thin', minimum=1)
@@ -421,6 +428,12 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     return s
 
 register_sampler(sample)
+
+_TEMPERING = []  # one slot: the tempering driver behind `sample(tempering=...)`, registered by ebm_nb.tempering
+
+def _register_tempering(fn):
+    "Route `sample(..., tempering=...)` to fn(model, n_draws, tempering, **kwargs) (the tempering layer sits above this one)."
+    _TEMPERING[:] = [fn]
 
 # %% ../nbs/04_mcmc.ipynb #f5d38c0a
 def run_chains(model:EnergyModel, # the target

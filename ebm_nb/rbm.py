@@ -21,9 +21,9 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from .kernels import (njit, pnjit, _assign, rng_states, as_seed_sequence, check_int, check_real, check_array, _lse_push,
                             _next_double, _softplus, _sigmoid)
 from .core import EnergyModel, LogZ, _atomic_savez as _savez_file, _array_digest as _digest
-from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _run_chain
+from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _run_chain, _rbm_joint_energy
 from .ais import annealing_schedule, _anneal_weights, _log_z_from_weights, _AIS_RBM
-from .partition import _block_start, _ctz, _merge_blocks, check_enumerable
+from .partition import _block_start, _ctz, _merge_blocks, check_enumerable, _typed
 from .core import Samples
 
 # %% auto #0
@@ -569,9 +569,14 @@ def sample(self:BernoulliRBM, n_draws:int, # draws kept per chain
            thin:int=1, # sweeps per kept draw
            init=None, # initial visible states (n_features,) or (n_chains, n_features); default uniform random
            step_size=None, # not used (no step size in Gibbs sampling)
+           tempering=None, # parallel tempering over the joint (v, h): K ≥ 2 rungs or the βs from 1 down (see `tempered_sample`)
           ) -> Samples: # draws (n_chains, n_draws, n_features) of 0/1 visible states
     "Visible samples from the model by block-Gibbs chains, one random stream per chain."
     self._check_fitted()
+    if tempering is not None:
+        if step_size is not None: raise ValueError("`step_size` does not apply to Gibbs sampling (must be None)")
+        from ebm_nb.tempering import tempered_sample
+        return tempered_sample(self, n_draws, tempering, n_chains, method, seed, warmup, thin, init)
     if method not in (None, "gibbs"): raise ValueError(f"`method` must be 'gibbs' for BernoulliRBM, got {method!r}")
     n_draws = check_int(n_draws, 'n_draws', minimum=1); n_chains = check_int(n_chains, 'n_chains', minimum=1)
     warmup = 1000 if warmup is None else check_int(warmup, 'warmup', minimum=0)
@@ -596,6 +601,14 @@ def sample(self:BernoulliRBM, n_draws:int, # draws kept per chain
     draws = np.empty((n_chains, n_draws, W.shape[1]))
     _rbm_gibbs_chains(V0, W, bh, bv, states[:n_chains], warmup, thin, draws)
     return Samples(draws, np.ones(n_chains), np.full(n_chains, np.nan), "gibbs", warmup, thin, self.event_shape)
+
+@patch
+def _tempering_joint(self:BernoulliRBM) -> tuple:
+    "What the tempering driver's block-Gibbs rungs run: (the joint energy E(v, h), its packed [n_v, n_h, W, b_h, b_v], n_h)."
+    self._check_fitted()
+    W, bh, bv = self._params()
+    p = np.concatenate([[W.shape[1], W.shape[0]], W.ravel(), bh, bv]).astype(np.float64)
+    return _typed(_rbm_joint_energy, None)[0], p, W.shape[0]
 
 # %% ../nbs/13_rbm.ipynb #1a0904a9
 @patch

@@ -293,6 +293,31 @@ def _site_sweep(fn, params, beta, lo, hi, heat_bath, x, e, st):
             changed += 1
     return e, changed
 
+# %% ../nbs/04a_transitions.ipynb #a61f297d
+@njit(inline='always')
+def _lattice_sweep(params, beta, heat_bath, x, e, st):
+    """One typewriter sweep of single-spin Metropolis flips or heat-bath updates of a flattened L×L periodic Ising
+    lattice x ∈ {-1, 1}^(L²), params = [L, J, h], at inverse temperature `beta`, with the local field (O(1) a spin);
+    returns (H(x), spins changed)."""
+    L = int(params[0]); J = params[1]; hf = params[2]
+    changed = 0
+    for i in range(L):
+        up = ((i - 1) % L) * L; dn = ((i + 1) % L) * L; row = i * L
+        for j in range(L):
+            k = row + j
+            s = x[k]
+            f = J * (x[up + j] + x[dn + j] + x[row + (j - 1) % L] + x[row + (j + 1) % L]) + hf   # local field
+            if heat_bath:
+                new = 1.0 if _next_double(st) < _sigmoid(2.0 * beta * f) else -1.0
+            else:
+                de = 2.0 * s * f
+                new = -s if (de <= 0.0 or _next_double(st) < math.exp(-beta * de)) else s
+            if new != s:
+                e -= (new - s) * f
+                x[k] = new; changed += 1
+    return e, changed
+
+
 # %% ../nbs/04a_transitions.ipynb #e793cc55
 _TWO53 = 9007199254740992.0
 
@@ -535,6 +560,47 @@ def _rbm_gibbs_step(W, bv, base, b, a, v, h, c, st):
         if h[j] != 0.0:
             for i in range(n_v): c[i] += W[j, i]
     for i in range(n_v): v[i] = 1.0 if _next_double(st) < _sigmoid((1.0 - b) * base[i] + b * c[i]) else 0.0
+
+# %% ../nbs/04a_transitions.ipynb #95164e1c
+@njit
+def _rbm_joint_energy(x, p):
+    """E(v, h) = -hᵀWv - b_hᵀh - b_vᵀv of an RBM's joint state x = [v, h] (the tempering driver's energy);
+    p = [n_v, n_h, W (n_h × n_v, row-major), b_h, b_v]."""
+    n_v = int(p[0]); n_h = int(p[1]); o_bh = 2 + n_h * n_v; o_bv = o_bh + n_h
+    e = 0.0
+    for j in range(n_h):
+        if x[n_v + j] != 0.0:
+            a = p[o_bh + j]
+            for i in range(n_v): a += p[2 + j * n_v + i] * x[i]
+            e -= a
+    for i in range(n_v): e -= p[o_bv + i] * x[i]
+    return e
+
+@njit(inline='always')
+def _rbm_block_sweep(p, beta, x, st):
+    """One block-Gibbs sweep h ~ P(h | v), then v ~ P(v | h), of the RBM's joint state x = [v, h] at inverse
+    temperature `beta` (p as `_rbm_joint_energy`); returns (E(v, h), units changed)."""
+    n_v = int(p[0]); n_h = int(p[1]); o_bh = 2 + n_h * n_v; o_bv = o_bh + n_h
+    changed = 0
+    e_h = 0.0
+    for j in range(n_h):
+        a = p[o_bh + j]
+        for i in range(n_v): a += p[2 + j * n_v + i] * x[i]
+        new = 1.0 if _next_double(st) < _sigmoid(beta * a) else 0.0
+        if new != x[n_v + j]: changed += 1
+        x[n_v + j] = new
+        if new != 0.0: e_h -= p[o_bh + j]
+    e = e_h
+    for i in range(n_v):
+        c = p[o_bv + i]
+        for j in range(n_h):
+            if x[n_v + j] != 0.0: c += p[2 + j * n_v + i]
+        new = 1.0 if _next_double(st) < _sigmoid(beta * c) else 0.0
+        if new != x[i]: changed += 1
+        x[i] = new
+        if new != 0.0: e -= c
+    return e, changed
+
 
 # %% ../nbs/04a_transitions.ipynb #1c490aae
 @njit

@@ -31,7 +31,7 @@ def demo(tmp_path_factory):
 def test_demo_numbers(demo):
     folder, res, _ = demo
     s = res["sections"]
-    assert list(s) == ["partition", "ratios", "sampling", "training", "bypass", "neural", "rbm", "ising"]
+    assert list(s) == ["partition", "ratios", "sampling", "tempering", "training", "bypass", "neural", "rbm", "ising"]
     p = s["partition"]
     assert p["gaussian"]["quadrature"] == pytest.approx(p["gaussian"]["exact"], abs=1e-8)
     assert p["ising_4x4"]["log_z"] == pytest.approx(14.5610930238, abs=1e-9)
@@ -39,6 +39,8 @@ def test_demo_numbers(demo):
     i = s["sampling"]["ising_3x3"]
     assert abs(i["mean_energy"] - i["exact_mean_energy"]) < 5 * i["mean_energy_mcse"]
     assert s["neural"]["ll_diff"] > 0
+    t = s["tempering"]
+    assert abs(t["tempered"]["weight"] - 0.3) < 5 * t["tempered"]["weight_mcse"] and set(t["hmc"]["weight_per_chain"]) <= {0.0, 1.0}
     b = s["bypass"]
     assert b["pl_converged"] and b["pl_mle_max_diff"] < 6 * b["pl_stderr_median"] and abs(b["nce_log_z"] - b["nce_exact_log_z"]) < 0.01
     for t in s["ising"]["temperatures"]:

@@ -1,6 +1,6 @@
 """Bit-identical results for NUMBA_NUM_THREADS=1 and 2: the generic samplers on every method and domain (beyond
 tests/test_mcmc.py's Gaussian and spin checks), `run_chains`, `fit` by CD and PCD, and the BernoulliRBM's fit, sampling and
-AIS. (The Ising samplers and `ebm_nb.ais` are checked in their own test files.)"""
+AIS, and parallel tempering on a continuous, a user, a binary and an Ising model and the RBM. (The Ising samplers and `ebm_nb.ais` are checked in their own test files.)"""
 from conftest import run_with_threads
 
 PROBE = r'''
@@ -49,6 +49,12 @@ for method in ("pcd", "cd"):
     put(f"rbm/{method}", r.components_, r.intercept_hidden_, r.intercept_visible_, r.h_samples_, s.draws)
     lz = r.log_partition("ais", n_runs=16, n_steps=200, seed=10)
     put(f"rbm/{method}/ais", np.array([lz.log_z, lz.stderr]))
+    s = r.sample(60, n_chains=5, seed=12, warmup=60, tempering=4)
+    put(f"rbm/{method}/tempering", s.draws, s.tempering.swap_rate, s.tempering.rung_stat)
+for name, m, method in (("gauss", g, "hmc"), ("user", user, "nuts"), ("binary", bm, "gibbs"), ("ising", eb.Ising(L=4, beta=0.5), "metropolis")):
+    s = m.sample(80, n_chains=5, method=method, seed=11, warmup=120, tempering=4)
+    t = s.tempering
+    put(f"tempering/{name}/{method}", s.draws, t.betas, t.swap_rate, t.round_trips, t.step_size, t.rung_stat)
 for k, v in sorted(out.items()): print(k, v)
 '''
 
