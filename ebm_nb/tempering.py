@@ -85,6 +85,7 @@ def _lattice_gibbs_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, le
     "One typewriter heat-bath sweep of the Ising lattice at bk·β: as `_site_gibbs_move`."
     e, changed = _lattice_sweep(params, beta * bk, True, x, e, st)
     return e, float(changed)
+
 @njit(inline='always')
 def _rbm_gibbs_move(fn, grad, params, beta, bk, lo, hi, shift, L, whiten, length, x, e, g, h, st, xn, gn, p, xb, gx, W, info):
     "One block-Gibbs sweep h | v, v | h of an RBM's joint state x = [v, h] at bk·β: as `_site_gibbs_move`."
@@ -244,16 +245,24 @@ def _adapt_ladder(bs, rejection):
 
 # %% ../nbs/04c_tempering.ipynb #cd11403f
 class Tempering:
-    "What a tempered run reports beside its draws: the ladder, swap rates, round trips, and each rung's D for log Z."
+    """What a tempered run reports beside its draws (`s.tempering`). Per rung k = 0 … K-1 (rung 0 is the model):
+    `betas` β_k and `fractions` b_k = β_k/β; `step_size`, `acceptance_rate` (units changed per unit on discrete
+    domains) and `n_divergent`, each (n_chains, K). Per adjacent pair: `swap_rate` (mean acceptance probability,
+    pooled over ladders) and `swap_accepted` (n_chains, K-1). Per replica: `round_trips` (n_chains, K). `barrier`:
+    the communication barrier Λ ≈ Σ (1 - swap rate); `history`: the ladders of the warm-up rounds; `rung_stat`
+    (n_chains, n_draws, K): each rung's D (βE, or βE - |u|²/2 on ℝᵈ) with every draw, for `log_partition`;
+    `reference`: the Gaussian reference (mean, covariance) on ℝᵈ, else None."""
     def __init__(self, betas, fractions, swap_rate, swap_accepted, round_trips, barrier, step_size, acceptance_rate,
-                 n_divergent, rung_stat, n_transitions, adapted, history, log_z0, log_det, domain):
+                 n_divergent, rung_stat, n_transitions, adapted, history, log_z0, log_det, domain, reference=None):
         self.betas, self.fractions, self.swap_rate, self.swap_accepted = betas, fractions, swap_rate, swap_accepted
         self.round_trips, self.barrier, self.step_size, self.acceptance_rate = round_trips, barrier, step_size, acceptance_rate
         self.n_divergent, self.rung_stat, self.n_transitions, self.adapted = n_divergent, rung_stat, n_transitions, adapted
-        self.history, self.log_z0, self.log_det, self.domain = history, log_z0, log_det, domain
+        self.history, self.log_z0, self.log_det, self.domain, self.reference = history, log_z0, log_det, domain, reference
 
     @property
-    def n_rungs(self) -> int: return self.betas.size
+    def n_rungs(self) -> int:
+        "K, the number of rungs."
+        return self.betas.size
 
     @property
     def round_trip_rate(self) -> float:
@@ -401,8 +410,8 @@ def tempered_sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x)), β 
     log_det = float(np.log(np.diag(L)).sum()) if continuous else 0.0
     s.tempering = Tempering(bs * model.beta, bs.copy(), rate, swaps[..., 1] / swaps[..., 0], trips, float(np.sum(1.0 - rate)),
                             step.copy(), tally[..., 0].copy(), tally[..., 1].astype(np.int64), rung, n_draws * thin,
-                            adapt_ladder, history, log_z0, log_det, model.domain)
-    s.tempering.reference = None if not continuous else (shift.copy(), cov if cov is not None else np.eye(d))
+                            adapt_ladder, history, log_z0, log_det, model.domain,
+                            None if not continuous else (shift.copy(), cov if cov is not None else np.eye(d)))
     s.metric = "reference" if continuous else "identity"
     return _as_lattice_samples(model, s) if target.code in (_LATTICE_METROPOLIS, _LATTICE_GIBBS) else s
 

@@ -37,7 +37,7 @@ nan, inf = float("nan"), float("inf")
 NOT_CALLABLE = {"DOMAINS", "ENERGY_SIG", "GRAD_SIG", "MAX_ENUMERATION_STATES", "CONTINUOUS_METHODS", "METRICS", "DISCRETE_METHODS",
                 "TARGET_ACCEPT", "OPTIMIZERS", "CHECKPOINT_VERSION", "BETA_C", "T_C", "MAX_ENUMERATION_L",
                 "LATTICE_METHODS", "ROWS_MIN_L", "MAX_DRAW_BYTES", "ACTIVATIONS", "TOY_DATA", "FORMAT", "FORMAT_VERSION", "SCHEDULES",
-                "SCORE_THETA_SIG", "HESS_QUAD_SIG", "LAPLACIAN_SIG", "PROJECTIONS"}
+                "SCORE_THETA_SIG", "HESS_QUAD_SIG", "LAPLACIAN_SIG", "PROJECTIONS", "ESTIMATORS"}
 
 
 # --- the harness -----------------------------------------------------------------------------------------------------
@@ -326,6 +326,19 @@ SCALARS = [
     S("ais_log_weights", "transition", lambda v: eb.ais_log_weights(G1, n_steps=5, seed=0, transition=v), "choice",
       allowed=("metropolis", "hmc")),
     S("ais_log_weights", "step_size", lambda v: eb.ais_log_weights(G1, n_steps=5, seed=0, step_size=v), "pos_real"),
+    S("tempered_sample", "n_draws", lambda v: eb.tempered_sample(G1, v, 3, seed=0, warmup=5), "int_min1"),
+    S("tempered_sample", "tempering", lambda v: eb.tempered_sample(G1, 5, v, seed=0, warmup=5), "int_min2"),
+    S("tempered_sample", "n_chains", lambda v: eb.tempered_sample(G1, 5, 3, n_chains=v, seed=0, warmup=5), "int_min1"),
+    S("tempered_sample", "method", lambda v: eb.tempered_sample(G2, 5, 3, method=v, seed=0, warmup=5), "choice", allowed=eb.CONTINUOUS_METHODS),
+    S("tempered_sample", "seed", lambda v: eb.tempered_sample(G1, 5, 3, seed=v, warmup=5), "seed"),
+    S("tempered_sample", "warmup", lambda v: eb.tempered_sample(G1, 5, 3, seed=0, warmup=v), "int_min0"),
+    S("tempered_sample", "thin", lambda v: eb.tempered_sample(G1, 5, 3, seed=0, warmup=5, thin=v), "int_min1"),
+    S("tempered_sample", "step_size", lambda v: eb.tempered_sample(G1, 5, 3, seed=0, warmup=5, step_size=v), "pos_real"),
+    S("tempering_log_partition", "estimator", lambda v: eb.tempering_log_partition(BM, 3, n_draws=5, warmup=5, estimator=v, seed=0),
+      "choice", allowed=eb.ESTIMATORS),
+    S("tempering_log_partition", "n_draws", lambda v: eb.tempering_log_partition(BM, 3, n_draws=v, warmup=5, seed=0), "int_min1"),
+    S("Tempering.log_partition", "estimator", lambda v: eb.sample(BM, 5, seed=0, warmup=5, tempering=3).tempering.log_partition(v),
+      "choice", ("estimator",), eb.ESTIMATORS),
     S("ais_log_partition", "n_runs", lambda v: eb.ais_log_partition(BM, n_runs=v, n_steps=5, seed=0), "int_min2"),
     S("ais_log_partition", "seed", lambda v: eb.ais_log_partition(BM, n_steps=5, seed=v), "seed"),
     # the neural chapter
@@ -634,6 +647,18 @@ BAD = [
     B("ais_log_weights", "not_a_model", lambda: eb.ais_log_weights(NOT_MODEL), ("model",)),
     B("ais_log_weights", "schedule_and_n_steps", lambda: eb.ais_log_weights(BM, n_steps=5, schedule=[0.0, 1.0]), ("n_steps",)),
     B("ais_log_weights", "base_not_pd", lambda: eb.ais_log_weights(G1, n_steps=5, base=(0.0, -1.0), seed=0), ("cov", "base")),
+    B("tempered_sample", "not_a_model", lambda: eb.tempered_sample(NOT_MODEL, 5, 3), ("model",)),
+    B("tempered_sample", "ladder_not_from_beta", lambda: eb.tempered_sample(G1, 5, [0.5, 0.0]), ("tempering",)),
+    B("tempered_sample", "ladder_increasing", lambda: eb.tempered_sample(G1, 5, [1.0, 0.2, 0.5]), ("tempering",)),
+    B("tempered_sample", "negative_beta", lambda: eb.tempered_sample(G1, 5, [1.0, 0.5, -0.5]), ("tempering",)),
+    B("tempered_sample", "beta_zero_model", lambda: eb.tempered_sample(eb.Gaussian(0.0, 1.0, beta=0.0), 5, 3), ("beta",)),
+    B("tempered_sample", "bad_init", lambda: eb.tempered_sample(G2, 5, 3, init=np.zeros(3)), ("init",)),
+    B("tempered_sample", "wolff", lambda: eb.tempered_sample(ISING, 5, 3, method="wolff"), ("method",)),
+    B("tempered_sample", "too_many_draws", lambda: eb.tempered_sample(G1, 10**12, 3, seed=0), ("n_draws",), seconds=2),
+    B("tempered_sample", "user_energy_raises", lambda: eb.tempered_sample(eb.Energy(raises1, dim=1), 20, 3, method="metropolis",
+      seed=0, warmup=0, step_size=5.0), ("raises1",), exc=eb.UserFunctionError),
+    B("tempering_log_partition", "hot_end_above_zero", lambda: eb.tempering_log_partition(BM, [1.0, 0.5], n_draws=5, warmup=5, seed=0), ("β",)),
+    B("Tempering", "missing", lambda: eb.Tempering(), ("betas",)),
     B("ais_log_partition", "not_a_model", lambda: eb.ais_log_partition(NOT_MODEL), ("model",)),
     B("ais_log_partition", "flat", lambda: eb.ais_log_partition(eb.Energy(flat1, dim=1), n_steps=5, seed=0), ("Z",)),
     # the neural chapter
@@ -712,6 +737,8 @@ def _chain_driver_compiled():
     for m in ("metropolis", "mala", "hmc", "nuts"): eb.sample(G2, 2, method=m, seed=0, warmup=2)
     eb.sample(G1, 2, method="langevin", step_size=0.1, seed=0, warmup=2)
     for m in ("metropolis", "gibbs"): eb.sample(BM, 2, method=m, seed=0, warmup=2)
+    for m in ("metropolis", "hmc"): eb.tempered_sample(G2, 2, 3, method=m, seed=0, warmup=2)
+    eb.tempered_sample(BM, 2, 3, seed=0, warmup=2)
 
 @pytest.mark.parametrize("name,call,names,exc,seconds", BAD)
 def test_bad_call(name, call, names, exc, seconds):
@@ -807,6 +834,12 @@ VALID = [
     V("print_demo_ising", "table", lambda: eb.print_demo_ising(_DEMO_ISING)),
     V("annealing_schedule", "both", lambda: (eb.annealing_schedule(10), eb.annealing_schedule(10, "sigmoid"))),
     V("ais_log_weights", "bm", lambda: eb.ais_log_weights(BM, n_runs=4, n_steps=10, seed=0)),
+    V("tempered_sample", "gaussian_hmc", lambda: eb.tempered_sample(G2, 20, 3, n_chains=2, seed=0, warmup=60).tempering),
+    V("tempered_sample", "binary_gibbs", lambda: eb.tempered_sample(BM, 20, 3, n_chains=2, seed=0, warmup=20)),
+    V("tempered_sample", "ising", lambda: eb.tempered_sample(ISING, 20, 3, n_chains=2, seed=0, warmup=20)),
+    V("tempered_sample", "rbm", lambda: eb.tempered_sample(rbm(), 20, 3, n_chains=2, seed=0, warmup=20)),
+    V("tempering_log_partition", "ti", lambda: eb.tempering_log_partition(SPIN, 4, n_draws=50, warmup=20, estimator="ti", seed=0)),
+    V("Tempering", "round_trip_rate", lambda: eb.sample(BM, 30, seed=0, warmup=20, tempering=3).tempering.round_trip_rate),
     V("ais_log_partition", "gaussian", lambda: eb.ais_log_partition(G1, n_runs=4, n_steps=10, seed=0)),
     V("NeuralEnergy", "energy_grad", lambda: (NEURAL.energy(np.ones((2, 2))), NEURAL.grad_energy([0.5, 0.5]),
                                               NEURAL.grad_theta([0.5, 0.5]), NEURAL.mlp([1e3, 1e3]))),
