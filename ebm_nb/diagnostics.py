@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
 from .kernels import njit, check_array, check_real, check_int
 
 # %% auto #0
-__all__ = ['autocorr', 'ess', 'rhat', 'mcse', 'Summary', 'summary']
+__all__ = ['autocorr', 'ess', 'rhat', 'mcse', 'Estimate', 'jackknife', 'Summary', 'summary']
 
 # %% ../nbs/04b_diagnostics.ipynb #b3aaf3fa
 def _next_fast_len(target:int) -> int:
@@ -264,6 +265,37 @@ def mcse(draws, # MCMC draws, shape (n_chains, n_draws, *event_shape), n_draws �
         raise ValueError(f"`kind` must be 'mean' or 'sd', got {kind!r}")
     x, event_shape = _check_draws(draws)
     return _shape_out(_mcse_rows(x, kind), event_shape)
+
+# %% ../nbs/04b_diagnostics.ipynb #3231f496
+class Estimate(NamedTuple):
+    "A Monte Carlo estimate with its standard error."
+    value: float
+    stderr: float
+    def __repr__(self): return f"{self.value:.6g} ± {self.stderr:.2g}"
+
+
+def jackknife(f, # function of the vector of means of `moments` → a number (e.g. a variance from ⟨x⟩ and ⟨x²⟩)
+              moments, # per-draw quantities, shape (n_chains, n_draws, k)
+              n_blocks:int=64, # blocks in all (split evenly over chains); each must be much longer than the autocorrelation time
+             ) -> Estimate: # f(means) and its delete-one-block jackknife standard error
+    "Blocked jackknife error of a smooth function of means, for autocorrelated draws of several chains."
+    if not callable(f): raise TypeError(f"`f` must be a function of the vector of means, got {type(f).__name__}")
+    X = check_array(moments, 'moments')
+    if X.ndim != 3 or X.size == 0:
+        raise ValueError(f"`moments` must have shape (n_chains, n_draws, k), none of them 0, got {X.shape}")
+    C, n, k = X.shape
+    n_blocks = check_int(n_blocks, 'n_blocks', minimum=2)
+    per = max(1, min(n, n_blocks // C)) if n_blocks >= C else 1
+    if C * per < 2: raise ValueError("the jackknife needs at least 2 blocks: give more draws or chains")
+    edges = np.linspace(0, n, per + 1).astype(int)
+    sums = np.add.reduceat(X, edges[:-1], axis=1).reshape(C * per, k)
+    counts = np.tile(np.diff(edges), C).astype(np.float64)
+    total, n_tot = sums.sum(axis=0), counts.sum()
+    theta = float(f(total / n_tot))
+    loo = np.array([f((total - sums[i]) / (n_tot - counts[i])) for i in range(C * per)], dtype=np.float64)
+    B = C * per
+    return Estimate(theta, float(math.sqrt((B - 1) / B * np.sum((loo - loo.mean()) ** 2))))
+
 
 # %% ../nbs/04b_diagnostics.ipynb #72591835
 class Summary:

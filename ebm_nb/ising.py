@@ -24,10 +24,11 @@ from .transitions import (_fill_q, _sweep_split, _sweep_typewriter, _sweep_colou
                                 _bonds_mag_split, _bonds_mag_one, _wolff_cluster, _run_chain)
 from .partition import _enum_lse_quadratic, _typed, enumerate_log_partition
 from .core import Samples
+from .diagnostics import Estimate, jackknife
 
 # %% auto #0
 __all__ = ['BETA_C', 'T_C', 'MAX_ENUMERATION_L', 'LATTICE_METHODS', 'ROWS_MIN_L', 'MAX_DRAW_BYTES', 'kaufman_log_partition',
-           'density_of_states', 'Ising', 'Estimate', 'jackknife', 'IsingSamples']
+           'density_of_states', 'Ising', 'IsingSamples']
 
 # %% ../nbs/10_ising.ipynb #0be9e59b
 BETA_C = 0.5 * math.log(1.0 + math.sqrt(2.0))
@@ -569,36 +570,6 @@ def _wolff_kernel(S, p_add, states, n_warmup, n_draws, thin, out, bonds_out, mag
         mean_cluster[c] = mc; steps[c] = ps
 
 # %% ../nbs/10_ising.ipynb #67ed72f0
-class Estimate(NamedTuple):
-    "A Monte Carlo estimate with its standard error."
-    value: float
-    stderr: float
-    def __repr__(self): return f"{self.value:.6g} ± {self.stderr:.2g}"
-
-
-def jackknife(f, # function of the vector of means of `moments` → a number (e.g. a variance from ⟨x⟩ and ⟨x²⟩)
-              moments, # per-draw quantities, shape (n_chains, n_draws, k)
-              n_blocks:int=64, # blocks in all (split evenly over chains); each must be much longer than the autocorrelation time
-             ) -> Estimate: # f(means) and its delete-one-block jackknife standard error
-    "Blocked jackknife error of a smooth function of means, for autocorrelated draws of several chains."
-    if not callable(f): raise TypeError(f"`f` must be a function of the vector of means, got {type(f).__name__}")
-    X = check_array(moments, 'moments')
-    if X.ndim != 3 or X.size == 0:
-        raise ValueError(f"`moments` must have shape (n_chains, n_draws, k), none of them 0, got {X.shape}")
-    C, n, k = X.shape
-    n_blocks = check_int(n_blocks, 'n_blocks', minimum=2)
-    per = max(1, min(n, n_blocks // C)) if n_blocks >= C else 1
-    if C * per < 2: raise ValueError("the jackknife needs at least 2 blocks: give more draws or chains")
-    edges = np.linspace(0, n, per + 1).astype(int)
-    sums = np.add.reduceat(X, edges[:-1], axis=1).reshape(C * per, k)
-    counts = np.tile(np.diff(edges), C).astype(np.float64)
-    total, n_tot = sums.sum(axis=0), counts.sum()
-    theta = float(f(total / n_tot))
-    loo = np.array([f((total - sums[i]) / (n_tot - counts[i])) for i in range(C * per)], dtype=np.float64)
-    B = C * per
-    return Estimate(theta, float(math.sqrt((B - 1) / B * np.sum((loo - loo.mean()) ** 2))))
-
-
 class IsingSamples(Samples):
     "Lattice MCMC output: `draws` (n_chains, n_draws, L, L) int8 or None, per-draw `energy` H and `magnetization` Σ s."
     def __init__(self, draws, acceptance_rate, method, warmup, thin, event_shape, energy, magnetization, beta,
@@ -729,3 +700,13 @@ def sample(self:Ising, n_draws:int, # draws kept per chain
         return tempered_sample(self, n_draws, tempering, n_chains, method, seed, warmup, thin, None if isinstance(init, str) and init == "random" else
                                (np.ones(self.event_shape) if isinstance(init, str) and init == "up" else init), step_size)
     return _sample_ising(self, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws)
+
+@patch
+def _tempered_samples(self:Ising, s:Samples) -> IsingSamples:
+    "A tempered run's rung-1 draws (flattened ±1 floats) as `IsingSamples`: int8 lattices, H and Σ s per draw, `tempering` kept."
+    n, m = s.draws.shape[:2]
+    S = s.draws.reshape(n, m, self.L, self.L).astype(np.int8)
+    out = IsingSamples(S, s.acceptance_rate, s.method, s.warmup, s.thin, (self.L, self.L), -s.lp / self.beta,
+                       S.reshape(n, m, -1).sum(axis=-1, dtype=np.int64).astype(np.float64), self.beta)
+    out.tempering = s.tempering
+    return out

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import sys
 from functools import partial
 
 import numpy as np
@@ -152,6 +154,16 @@ def quick_mode() -> bool:
     "True when the environment variable `EBM_NB_QUICK=1` asks notebooks and tests for their reduced (CI) size."
     import os
     return os.environ.get("EBM_NB_QUICK", "0") not in ("", "0", "false", "False")
+
+# %% ../nbs/00a_kernels.ipynb #f04b1e9a
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+def _user_stacklevel() -> int:
+    "The `stacklevel` for a `warnings.warn` in the calling function that names the first frame outside ebm_nb (the user's call)."
+    f, level = sys._getframe(1), 1
+    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        f, level = f.f_back, level + 1
+    return level
 
 # %% ../nbs/00a_kernels.ipynb #59767d19
 def as_seed_sequence(seed, # int ≥ 0, SeedSequence, numpy Generator/RandomState, or None for fresh entropy

@@ -14,7 +14,7 @@ import numpy as np
 import numba
 from numba import prange, types
 
-from .kernels import njit, _assign, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array
+from .kernels import njit, _assign, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array, _user_stacklevel
 from .core import (EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class,
                          register_sampler, Samples, _user_errors)
 from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _nuts_step,
@@ -369,11 +369,11 @@ def _package(model, method, out, stats, tally, step, warmup, thin, max_depth):
     if n_div:
         warnings.warn(f"{n_div} of {n_all} {method} transitions after warm-up were divergent (energy error above "
                       f"{_MAX_DELTA_H:g}): the chains may miss a region of high curvature, and estimates may be biased. "
-                      "Raise `target_accept` (smaller steps) or reparameterise; `s.divergent` marks the draws.", DivergenceWarning, stacklevel=3)
+                      "Raise `target_accept` (smaller steps) or reparameterise; `s.divergent` marks the draws.", DivergenceWarning, stacklevel=_user_stacklevel())
     if method == "nuts" and s.n_max_depth.sum():
         warnings.warn(f"{int(s.n_max_depth.sum())} of {n_all} NUTS transitions stopped at the maximum tree depth {max_depth} "
                       "before the trajectory turned: the draws are valid but the sampler is inefficient; raise `max_depth` "
-                      "or use `metric=\"dense\"`.", SamplerWarning, stacklevel=3)
+                      "or use `metric=\"dense\"`.", SamplerWarning, stacklevel=_user_stacklevel())
     return s
 
 # %% ../nbs/04_mcmc.ipynb #c7a7fb13

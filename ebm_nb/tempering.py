@@ -14,6 +14,7 @@ import numpy as np
 from numba import prange, types
 from typing import NamedTuple
 
+from .diagnostics import jackknife
 from .kernels import njit, _assign, _next_double, _next_normal, as_seed_sequence, _stream_states, check_int, check_array
 from .core import (EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class,
                          Samples, LogZ, register_log_partition, _user_errors)
@@ -413,24 +414,14 @@ def tempered_sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x)), β 
                             adapt_ladder, history, log_z0, log_det, model.domain,
                             None if not continuous else (shift.copy(), cov if cov is not None else np.eye(d)))
     s.metric = "reference" if continuous else "identity"
-    return _as_lattice_samples(model, s) if target.code in (_LATTICE_METROPOLIS, _LATTICE_GIBBS) else s
+    return model._tempered_samples(s) if hasattr(model, "_tempered_samples") else s   # a model's own Samples (Ising)
 
-def _as_lattice_samples(model, s):
-    "A tempered Ising run as `IsingSamples` (int8 lattices, energy H and magnetisation Σ s per draw), `tempering` kept."
-    from ebm_nb.ising import IsingSamples
-    n, m = s.draws.shape[:2]
-    S = s.draws.reshape(n, m, model.L, model.L).astype(np.int8)
-    out = IsingSamples(S, s.acceptance_rate, s.method, s.warmup, s.thin, (model.L, model.L), -s.lp / model.beta,
-                       S.reshape(n, m, -1).sum(axis=-1, dtype=np.int64).astype(np.float64), model.beta)
-    out.tempering = s.tempering
-    return out
 
 # %% ../nbs/04c_tempering.ipynb #d5a12d12
 ESTIMATORS = ("stepping_stone", "ti")
 
 def _stepping_stone(t, n_blocks):
     "Stepping stone (Xie et al. 2011) over the ladder, with its blocked-jackknife error: log Z(b_k)/Z(b_{k+1}) = log E_{k+1}[e^{-(b_k - b_{k+1}) D}]."
-    from ebm_nb.ising import jackknife
     w = -(t.fractions[:-1] - t.fractions[1:]) * t.rung_stat[..., 1:]
     w = np.where(np.isnan(w), -np.inf, w)
     c = w.max(axis=(0, 1))
@@ -440,7 +431,6 @@ def _stepping_stone(t, n_blocks):
 def _thermodynamic_integration(t, n_blocks):
     """Thermodynamic integration log Z(1) = log Z(0) - ∫₀¹ E_b[D] db by the trapezoid rule corrected with the
     derivative dE_b[D]/db = -Var_b(D) (exact for cubics); the correction's size is the discretisation estimate."""
-    from ebm_nb.ising import jackknife
     b, D = t.fractions, t.rung_stat
     h = b[:-1] - b[1:]
     def parts(m):

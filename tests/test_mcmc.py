@@ -151,3 +151,17 @@ def test_diag_metric_rescales_axis_aligned_scales():
     assert eb.ess(diag.draws).min() > 10 * eb.ess(ident.draws).min()
     f = diag.flat()
     assert np.all(np.abs(f.mean(axis=0) - [1.0, -2.0]) < 5 * np.array([0.1, 10.0]) / np.sqrt(eb.ess(diag.draws)))
+
+
+def test_sampler_warnings_point_at_the_users_call():
+    "DivergenceWarning names the caller's line, through `model.sample`, `eb.sample` and the tempering driver alike."
+    import warnings
+    g = eb.Gaussian(0.0, 1e-4)
+    for call in (lambda: g.sample(20, n_chains=1, method="hmc", step_size=1.0, warmup=0, seed=0),
+                 lambda: eb.sample(g, 20, n_chains=1, method="hmc", step_size=1.0, warmup=0, seed=0),
+                 lambda: g.sample(20, n_chains=1, method="hmc", step_size=1.0, warmup=0, seed=0, tempering=2)):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            call()
+        div = [x for x in w if issubclass(x.category, eb.DivergenceWarning)]
+        assert div and div[0].filename == __file__, [(x.filename, x.lineno) for x in w]
