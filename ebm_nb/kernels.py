@@ -156,7 +156,12 @@ def quick_mode() -> bool:
     return os.environ.get("EBM_NB_QUICK", "0") not in ("", "0", "false", "False")
 
 # %% ../nbs/00a_kernels.ipynb #f04b1e9a
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+def _package_dir() -> str:
+    "The folder of the ebm_nb package, ending in a separator (from its import spec: this cell also runs in the notebook)."
+    import importlib.util
+    return os.path.dirname(os.path.abspath(importlib.util.find_spec("ebm_nb").origin)) + os.sep
+
+_PACKAGE_DIR = _package_dir()
 
 def _user_stacklevel() -> int:
     "The `stacklevel` for a `warnings.warn` in the calling function that names the first frame outside ebm_nb (the user's call)."
