@@ -275,14 +275,16 @@ def _check_adaptation(model, method, warmup, step_size, target_accept, metric):
         if warmup < 40: raise ValueError(f"metric adaptation needs `warmup` ≥ 40 (half of it estimates the covariance), got {warmup}")
     return step_size, adapt, target_accept
 
-def _check_size(model, n_chains, n_draws):
-    "Refuse draws that would not fit in memory, and a continuous target that is not normalisable at β = 0."
+def _check_size(model, n_chains, n_draws, per_draw:int=0):
+    """Refuse draws that would not fit in memory (with `per_draw` more float64 values kept with each draw: the tempering
+    rungs), and a continuous target that is not normalisable at β = 0."""
     d = model.dim
     if model.domain == "continuous" and model.bounds is None and model.beta == 0.0:
         raise ValueError("at `beta` = 0, exp(-βE) = 1 on all of R^d is not normalisable: there is no distribution to sample")
-    if n_chains * n_draws * (d + len(_STATS)) * 8 > _MAX_DRAW_BYTES:
+    n_bytes = n_chains * n_draws * (d + len(_STATS) + per_draw) * 8
+    if n_bytes > _MAX_DRAW_BYTES:
         raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s) and their statistics needs "
-                         f"{n_chains * n_draws * (d + len(_STATS)) * 8 / 2**30:.1f} GiB, "
+                         f"{n_bytes / 2**30:.1f} GiB, "
                          f"more than {_MAX_DRAW_BYTES / 2**30:g} GiB: lower `n_draws` or `n_chains`, or raise `thin`")
 
 # %% ../nbs/04_mcmc.ipynb #44c941fe
@@ -294,6 +296,12 @@ def _no_grad(x, params, out):
     for j in range(out.shape[0]): out[j] = np.nan
 
 _NO_GRAD = []   # _no_grad compiled for GRAD_SIG, on first use
+
+def _grad_slot(grad):
+    "The gradient the drivers pass: the model's, or the never-called `_no_grad` where it has none (compiled once)."
+    if grad is not None: return grad
+    if not _NO_GRAD: _NO_GRAD.append(_compile_for(_no_grad, GRAD_SIG, 'grad'))
+    return _NO_GRAD[0]
 
 def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, length, shift=None, L=None):
     """Run the chain driver with the kernel of `method` from X0 (n_chains, dim); streams and steps advance in place; x = shift + L u
@@ -308,12 +316,8 @@ def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, 
     if not whiten: shift, L = _NO_SHIFT, _NO_L
     if model.domain == "continuous": code, lo, hi = _CONTINUOUS_CODES[method], 0.0, 0.0
     else: code, (lo, hi) = _DISCRETE_CODES[method], ((0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0))
-    user_grad = grad
-    if grad is None:
-        if not _NO_GRAD: _NO_GRAD.append(_compile_for(_no_grad, GRAD_SIG, 'grad'))
-        grad = _NO_GRAD[0]
-    with _user_errors(fn, user_grad, f"the {method} sampler"):
-        _drive(code, _first_class(fn, ENERGY_SIG), _first_class(grad, GRAD_SIG), params, float(model.beta), lo, hi, X0, warmup,
+    with _user_errors(fn, grad, f"the {method} sampler"):
+        _drive(code, _first_class(fn, ENERGY_SIG), _first_class(_grad_slot(grad), GRAD_SIG), params, float(model.beta), lo, hi, X0, warmup,
                n_draws, thin, step, float(target), bool(adapt), states, out, stats, tally, shift, L, whiten, length)
     return out, stats, tally
 

@@ -21,7 +21,7 @@ from .core import (EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD
 from .transitions import _point, _kept, _NUTS_ROWS, _lattice_sweep, _rbm_block_sweep
 from .mcmc import (_RWM, _MALA, _ULA, _HMC, _NUTS, _SITE_METROPOLIS, _SITE_GIBBS, _CONTINUOUS_CODES, _DISCRETE_CODES,
                          _rwm_move, _mala_move, _ula_move, _hmc_move, _nuts_move, _site_metropolis_move, _site_gibbs_move,
-                         _chain_init, _da_init, _adapt_or_count, _count, _keep_stats, _STATS, _TALLIES, _NO_GRAD, _no_grad,
+                         _chain_init, _da_init, _adapt_or_count, _count, _keep_stats, _STATS, _TALLIES, _grad_slot, _check_size,
                          _check_method, _check_adaptation, _initial_states, _whitening, _package, _MAX_TREE_DEPTH,
                          _register_tempering)
 
@@ -223,12 +223,8 @@ def _temper_run(target, X, bs, warmup, n_draws, thin, step, accept_target, adapt
     whiten = L is not None
     if not whiten: shift, L = np.zeros(0), np.zeros((0, 0))
     lo, hi = {"continuous": (0.0, 0.0), "binary": (0.0, 1.0), "spin": (-1.0, 1.0)}[target.domain]
-    user_grad = grad
-    if grad is None:
-        if not _NO_GRAD: _NO_GRAD.append(_compile_for(_no_grad, GRAD_SIG, 'grad'))
-        grad = _NO_GRAD[0]
-    with _user_errors(fn, user_grad, f"the tempered {method} sampler"):
-        _TEMPER_DRIVERS[code].unchecked(_first_class(fn, ENERGY_SIG), _first_class(grad, GRAD_SIG), params, target.beta,
+    with _user_errors(fn, grad, f"the tempered {method} sampler"):
+        _TEMPER_DRIVERS[code].unchecked(_first_class(fn, ENERGY_SIG), _first_class(_grad_slot(grad), GRAD_SIG), params, target.beta,
                                         lo, hi, bs, X, warmup, n_draws, thin, step, float(accept_target), bool(adapt), states,
                                         out, stats, rung, tally, swaps, trips, shift, L, whiten, length)
     return out, stats, rung, tally, swaps, trips
@@ -349,6 +345,8 @@ def _refit_reference(X, shift, L, cold):
     X[...] = np.linalg.solve(new_L, (x - new_shift).T).T.reshape(n, K, d)
     return new_shift, new_L, cov
 
+
+# %% ../nbs/04c_tempering.ipynb #936c7ce9
 def tempered_sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x)), β > 0
                     n_draws:int, # draws kept per ladder, at the model's β
                     tempering, # K ≥ 2 rungs (a ladder adapted in warm-up), or the βs: β_1 = model.beta > … > β_K ≥ 0
@@ -380,9 +378,7 @@ def tempered_sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x)), β 
     step_size, adapt, target_accept = _check_adaptation(model, method, warmup,
                                                         step_size, target_accept, "identity")
     K, d = bs.size, target.dim
-    if n_chains * n_draws * (d + len(_STATS) + K) * 8 > 2 ** 31:
-        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {d} coordinate(s), their statistics and {K} rung values needs "
-                         f"{n_chains * n_draws * (d + len(_STATS) + K) * 8 / 2**30:.1f} GiB, more than 2: lower `n_draws` or raise `thin`")
+    _check_size(model, n_chains, n_draws, per_draw=K + target.dim - model.dim)   # every rung's D; an RBM's hidden units
     ss_init, ss_chains = as_seed_sequence(seed).spawn(2)
     X = _init_ladders(model, target, n_chains, K, init, np.random.default_rng(ss_init))
     states = _stream_states(ss_chains, n_chains)
