@@ -341,7 +341,7 @@ def demo_rbm(quick:bool=False, # a smaller, faster run (CI)
                          momentum=0.5, method=method, k=1)
         t0 = time.perf_counter(); m.fit(Xtr); t_fit = time.perf_counter() - t0
         r = dict(fit_seconds=t_fit, log_z=m.log_partition("exact").log_z,
-                 train_loglik=float(m.score_samples(Xtr).mean()), test_loglik=float(m.score_samples(Xte).mean()))
+                 train_loglik=float(m.log_likelihood(Xtr).mean()), test_loglik=float(m.log_likelihood(Xte).mean()))
         if method == "cd": res["cd"] = r
         else: res.update(r)
     if out_dir is not None:   # figures of the PCD model (the last one fitted)
@@ -672,7 +672,7 @@ def run_rbm_train(data:str="digits", model:str="rbm.npz", n_components:int=20, l
     out = dict(model=model, n_samples=int(X.shape[0]), n_features=int(X.shape[1]), n_components=n_components,
                n_iter=n_iter, method=method, seconds=secs)
     if m.n_components <= 24 or m.n_features_in_ <= 24:
-        out["train_loglik"] = float(m.score_samples(X).mean())
+        out["train_loglik"] = float(m.log_likelihood(X).mean())
     return out
 
 def run_rbm_score(model:str, data:str="digits", seed:int=0) -> dict:
@@ -680,7 +680,7 @@ def run_rbm_score(model:str, data:str="digits", seed:int=0) -> dict:
     from ebm_nb.rbm import BernoulliRBM
     m = BernoulliRBM.load(model)
     X = _load_data(data, "test", seed)
-    ll = m.score_samples(X)
+    ll = m.log_likelihood(X)
     exact = min(m.n_components, m.n_features_in_) <= 24
     return dict(model=model, n_samples=int(X.shape[0]), loglik_mean=float(ll.mean()),
                 loglik_stderr=float(ll.std(ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else float("nan"),
