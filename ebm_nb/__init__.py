@@ -16,11 +16,12 @@ from .ising import *
 from .ais import *
 from .neural import *
 
-# The RBM chapter subclasses scikit-learn's estimator classes: load it (and scikit-learn) on first use only, so that
+# The RBM chapters subclass scikit-learn's estimator classes: load them (and scikit-learn) on first use only, so that
 # `import ebm_nb` stays fast. Likewise the demo module (ebm_nb.demo, not a chapter: the code behind `ebm_nb demo`), of
 # which the chapters' headline sections stay reachable here.
 _LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_schedule', 'rbm_log_partition_ais',
                  'BernoulliRBM', 'load_binary_digits', 'image_grid'],
+         "gbrbm": ['GaussianBernoulliRBM'],
          "demo": ['demo_neural', 'demo_rbm', 'demo_ising', 'print_demo_ising']}
 
 from . import kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural

@@ -171,6 +171,14 @@ def rbm():
 
 def rbm_params(): return rbm()._params()
 
+XG = np.random.default_rng(0).normal(size=(8, 3))
+_gbrbm_cache = {}
+def gbrbm():
+    "A small fitted GaussianBernoulliRBM (made once)."
+    if "m" not in _gbrbm_cache:
+        _gbrbm_cache["m"] = eb.GaussianBernoulliRBM(n_components=2, n_iter=2, random_state=0).fit(XG)
+    return _gbrbm_cache["m"]
+
 def ising_samples():
     return ISING.sample(20, n_chains=2, method="gibbs", seed=0, warmup=5)
 
@@ -379,6 +387,13 @@ SCALARS = [
     S("BernoulliRBM", "n_chains", lambda v: eb.BernoulliRBM(n_components=2, n_chains=v).fit(X6), "int_min1"),
     S("BernoulliRBM", "random_state", lambda v: eb.BernoulliRBM(n_components=2, random_state=v).fit(X6), "seed"),
     S("BernoulliRBM.sample", "n_draws", lambda v: rbm().sample(v, seed=0, warmup=2), "int_min1"),
+    S("GaussianBernoulliRBM", "n_components", lambda v: eb.GaussianBernoulliRBM(n_components=v).fit(XG), "int_min1"),
+    S("GaussianBernoulliRBM", "learning_rate", lambda v: eb.GaussianBernoulliRBM(n_components=2, learning_rate=v).fit(XG), "pos_real"),
+    S("GaussianBernoulliRBM", "random_state", lambda v: eb.GaussianBernoulliRBM(n_components=2, random_state=v).fit(XG), "seed"),
+    S("GaussianBernoulliRBM.sample", "n_draws", lambda v: gbrbm().sample(v, seed=0, warmup=2), "int_min1"),
+    S("GaussianBernoulliRBM.sample", "seed", lambda v: gbrbm().sample(3, seed=v, warmup=2), "seed"),
+    S("GaussianBernoulliRBM.save", "path", lambda v: gbrbm().save(v), "path"),
+    S("GaussianBernoulliRBM.load", "path", lambda v: eb.GaussianBernoulliRBM.load(v), "path"),
     S("BernoulliRBM.sample", "seed", lambda v: rbm().sample(3, seed=v, warmup=2), "seed"),
     S("BernoulliRBM.sample", "warmup", lambda v: rbm().sample(3, seed=0, warmup=v), "int_min0"),
     S("BernoulliRBM.save", "path", lambda v: rbm().save(v), "path"),
@@ -497,6 +512,10 @@ ARRAYS = [
     A("BernoulliRBM.log_likelihood", "X", lambda a: rbm().log_likelihood(a), (4, 6), [(4, 7), (0, 6)], ("X",), binary=True),
     A("BernoulliRBM.score_samples", "X", lambda a: rbm().score_samples(a), (4, 6), [(4, 7), (0, 6)], ("X",)),
     A("BernoulliRBM.gibbs", "v", lambda a: rbm().gibbs(a), (4, 6), [(4, 7)], ("v",), values=(0.0, 1.0)),
+    A("GaussianBernoulliRBM.fit", "X", lambda a: eb.GaussianBernoulliRBM(n_components=2).fit(a), (5, 3), [(0, 3), (3,), (5, 0)], ("X",)),
+    A("GaussianBernoulliRBM.score_samples", "X", lambda a: gbrbm().score_samples(a), (4, 3), [(4, 2), (0, 3)], ("X",)),
+    A("GaussianBernoulliRBM.transform", "X", lambda a: gbrbm().transform(a), (4, 3), [(4, 4)], ("X",)),
+    A("GaussianBernoulliRBM.sample", "init", lambda a: gbrbm().sample(3, n_chains=2, seed=0, warmup=2, init=a), (2, 3), [(3, 3), (4,)], ("init",)),
     A("BernoulliRBM.sample", "init", lambda a: rbm().sample(3, n_chains=2, seed=0, warmup=2, init=a), (2, 6), [(3, 6), (5,)],
       ("init",), binary=True),
     A("BernoulliRBM.set_theta", "theta", lambda a: rbm().set_theta(a), (27,), [(26,), (27, 1)], ("theta",)),
@@ -691,6 +710,13 @@ BAD = [
     B("BernoulliRBM", "huge_learning_rate", lambda: _finite_or_refuse(eb.BernoulliRBM(
         n_components=2, learning_rate=1e300, n_iter=4, random_state=0).fit(X6).log_likelihood(X6), "learning_rate"),
       ("learning_rate", "log Z"), exc=(FloatingPointError, ValueError)),
+    B("GaussianBernoulliRBM", "negative_sigma", lambda: eb.GaussianBernoulliRBM(sigma=-1.0).fit(XG), ("sigma",)),
+    B("GaussianBernoulliRBM", "sigma_shape", lambda: eb.GaussianBernoulliRBM(sigma=[1.0, 2.0]).fit(XG), ("sigma",)),
+    B("GaussianBernoulliRBM", "not_fitted", lambda: eb.GaussianBernoulliRBM().transform(XG), ("fit",), exc=ValueError),
+    B("GaussianBernoulliRBM", "sample_method", lambda: gbrbm().sample(2, method="hmc"), ("method",)),
+    B("GaussianBernoulliRBM", "sample_too_many", lambda: gbrbm().sample(10**9, seed=0), ("n_draws",), seconds=2),
+    B("GaussianBernoulliRBM", "huge_learning_rate", lambda: eb.GaussianBernoulliRBM(n_components=2, learning_rate=1e300,
+      n_iter=4, random_state=0).fit(XG * 1e150), ("learning_rate",), exc=FloatingPointError),
     B("load_binary_digits", "test_size_one", lambda: eb.load_binary_digits(test_size=1.0), ("test_size",)),
     B("image_grid", "not_images", lambda: eb.image_grid("abc"), ("images",)),
     B("ais_schedule", "too_short", lambda: eb.ais_schedule(2), ("n_steps",)),
@@ -857,6 +883,9 @@ VALID = [
     V("rbm_log_partition_ais", "small", lambda: eb.rbm_log_partition_ais(*rbm_params(), np.zeros(6), n_runs=4, n_steps=20, seed=0)),
     V("BernoulliRBM", "use", lambda: (rbm().score(X6), rbm().score_samples(X6), rbm().transform(X6), rbm().sample(3, n_chains=2, seed=0, warmup=2).draws,
                                       rbm().log_partition("ais", n_runs=4, n_steps=20, seed=0))),
+    V("GaussianBernoulliRBM", "use", lambda: (gbrbm().score(XG), gbrbm().transform(XG), gbrbm().gibbs(XG),
+                                              gbrbm().sample(3, n_chains=2, seed=0, warmup=2).draws,
+                                              gbrbm().log_partition("ais", n_runs=4, n_steps=20, seed=0))),
     V("load_binary_digits", "split", lambda: [a.shape for a in eb.load_binary_digits(seed=1, test_size=0.1)]),
     V("image_grid", "tiles", lambda: np.nan_to_num(eb.image_grid(np.zeros((3, 64)), n_cols=2))),
     V("demo_rbm", "quick", lambda: eb.demo_rbm(quick=True), slow=True),

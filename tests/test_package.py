@@ -5,9 +5,11 @@ import sys
 import ebm_nb
 
 
-def test_lazy_names_match_the_rbm_module():
-    import ebm_nb.rbm
+def test_lazy_names_match_the_rbm_modules():
+    import ebm_nb.rbm, ebm_nb.gbrbm
     assert set(ebm_nb._LAZY["rbm"]) == set(ebm_nb.rbm.__all__)
+    assert set(ebm_nb._LAZY["gbrbm"]) == set(ebm_nb.gbrbm.__all__)
+    assert ebm_nb.GaussianBernoulliRBM is ebm_nb.gbrbm.GaussianBernoulliRBM
 
 
 def test_import_is_light():
