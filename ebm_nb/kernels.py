@@ -267,19 +267,18 @@ def rng_states(seed, # anything `as_seed_sequence` accepts
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
+@njit(inline='always')
+def _xoshiro(s0, s1, s2, s3):
+    "One xoshiro256** step on a state held in registers: (the next 64 random bits, the new state)."
+    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
+    t = s1 << np.uint64(17)
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t
+    return result, s0, s1, s2, _rotl(s3, 45)
+
 @njit
 def _next_u64(state):
     "Advance a xoshiro256** state (a uint64[4] view) and return the next 64 random bits."
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
-    result = _rotl(s1 * np.uint64(5), 7) * np.uint64(9)
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    s3 = _rotl(s3, 45)
-    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+    result, state[0], state[1], state[2], state[3] = _xoshiro(state[0], state[1], state[2], state[3])
     return result
 
 @njit
