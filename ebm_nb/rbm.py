@@ -641,10 +641,14 @@ def _loglik(self:BernoulliRBM, X):
     key = self._params_key()
     cached = getattr(self, '_logz_cache', None)
     if cached is None or cached[0] != key:
-        method = "exact" if min(self.components_.shape) <= 24 else "ais"
-        lz = self.log_partition(method) if method == "exact" else self.log_partition("ais", seed=0)
+        lz = self.log_partition("exact") if self._log_z_is_exact() else self.log_partition("ais", seed=0)
         self._logz_cache = (key, lz.log_z)
     return -_map_rows(X, self._energy_batch) - self._logz_cache[1]
+
+@patch
+def _log_z_is_exact(self:BernoulliRBM) -> bool:
+    "Whether `log_likelihood` uses the exact log Z (the smaller layer has ≤ 24 units) rather than AIS."
+    return min(self.components_.shape) <= 24
 
 @patch
 def score(self:BernoulliRBM, X, # binary data (n_samples, n_features)
@@ -671,14 +675,8 @@ def sample(self:BernoulliRBM, n_draws:int, # draws kept per chain
         if step_size is not None: raise ValueError("`step_size` does not apply to Gibbs sampling (must be None)")
         from ebm_nb.tempering import tempered_sample
         return tempered_sample(self, n_draws, tempering, n_chains, method, seed, warmup, thin, init)
-    if method not in (None, "gibbs"): raise ValueError(f"`method` must be 'gibbs' for BernoulliRBM, got {method!r}")
-    n_draws = check_int(n_draws, 'n_draws', minimum=1); n_chains = check_int(n_chains, 'n_chains', minimum=1)
-    warmup = 1000 if warmup is None else check_int(warmup, 'warmup', minimum=0)
-    thin = check_int(thin, 'thin', minimum=1)
+    n_draws, n_chains, warmup, thin = _gibbs_args(self, n_draws, n_chains, method, warmup, thin)
     W, bh, bv = self._params()
-    if n_chains * n_draws * W.shape[1] * 8 > 2 ** 31:
-        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {W.shape[1]} units needs "
-                         f"{n_chains * n_draws * W.shape[1] * 8 / 2**30:.1f} GiB (more than 2): lower `n_draws` or `n_chains`")
     states = rng_states(seed, n_chains + 1)
     if init is None:
         V0 = np.empty((n_chains, W.shape[1]))
@@ -686,12 +684,8 @@ def sample(self:BernoulliRBM, n_draws:int, # draws kept per chain
         _fill_uniform(states[-1:], V0.reshape(1, -1))
         V0 = np.ascontiguousarray((V0 < 0.5).astype(np.float64))
     else:
-        V0 = check_array(init, 'init')
-        if V0.ndim == 1: V0 = np.repeat(V0[None], n_chains, axis=0)
-        if V0.shape != (n_chains, W.shape[1]):
-            raise ValueError(f"`init` must have shape ({W.shape[1]},) or ({n_chains}, {W.shape[1]}), got {V0.shape}")
+        V0 = _initial_rows(init, n_chains, W.shape[1])
         if not np.all((V0 == 0) | (V0 == 1)): raise ValueError("`init` must hold 0/1 values")
-        V0 = np.ascontiguousarray(V0)
     draws = np.empty((n_chains, n_draws, W.shape[1]))
     _rbm_gibbs_chains(V0, W, bh, bv, states[:n_chains], warmup, thin, draws)
     return Samples(draws, np.ones(n_chains), np.full(n_chains, np.nan), "gibbs", warmup, thin, self.event_shape)
@@ -703,6 +697,24 @@ def _tempering_joint(self:BernoulliRBM) -> tuple:
     W, bh, bv = self._params()
     p = np.concatenate([[W.shape[1], W.shape[0]], W.ravel(), bh, bv]).astype(np.float64)
     return _typed(_rbm_joint_energy, None)[0], p, W.shape[0]
+
+def _gibbs_args(est, n_draws, n_chains, method, warmup, thin) -> tuple:
+    "Checked (n_draws, n_chains, warmup, thin) of an RBM's `sample` (block Gibbs only; at most 2 GiB of draws)."
+    if method not in (None, "gibbs"): raise ValueError(f"`method` must be 'gibbs' for {type(est).__name__}, got {method!r}")
+    n_draws = check_int(n_draws, 'n_draws', minimum=1); n_chains = check_int(n_chains, 'n_chains', minimum=1)
+    warmup = 1000 if warmup is None else check_int(warmup, 'warmup', minimum=0)
+    n_v = est.components_.shape[1]
+    if n_chains * n_draws * n_v * 8 > 2 ** 31:
+        raise ValueError(f"keeping {n_chains}×{n_draws} draws of {n_v} units needs "
+                         f"{n_chains * n_draws * n_v * 8 / 2**30:.1f} GiB (more than 2): lower `n_draws` or `n_chains`")
+    return n_draws, n_chains, warmup, check_int(thin, 'thin', minimum=1)
+
+def _initial_rows(init, n_chains:int, n_v:int) -> np.ndarray:
+    "`init` of shape (n_v,) (every chain) or (n_chains, n_v) as a C-contiguous float64 array, or a ValueError."
+    V0 = check_array(init, 'init')
+    if V0.ndim == 1: V0 = np.repeat(V0[None], n_chains, axis=0)
+    if V0.shape != (n_chains, n_v): raise ValueError(f"`init` must have shape ({n_v},) or ({n_chains}, {n_v}), got {V0.shape}")
+    return np.ascontiguousarray(V0)
 
 # %% ../nbs/13_rbm.ipynb #1a0904a9
 @patch
@@ -732,36 +744,43 @@ def save(self:BernoulliRBM, path, # destination .npz file (replaced atomically)
         ) -> None:
     "Save the fitted model (parameters, chains, stream, base-rate model and constructor parameters) to an npz file."
     self._check_fitted()
-    params = self.get_params()
-    rs = params["random_state"]
-    if not (rs is None or isinstance(rs, (int, np.integer))): params["random_state"] = None
     arrays = dict(components_=self.components_, intercept_hidden_=self.intercept_hidden_,
                   intercept_visible_=self.intercept_visible_, h_samples_=self.h_samples_,
                   base_visible_bias_=self.base_visible_bias_, rng_state=self._rng_state,
                   velocity_W=self._velocity[0], velocity_h=self._velocity[1], velocity_v=self._velocity[2],
-                  marginal_counts=self._marginal_counts, n_seen=np.array(self._n_seen),
-                  params=np.array(json.dumps({k: (int(v) if isinstance(v, np.integer) else v) for k, v in params.items()},
-                                             sort_keys=True)),
-                  format=np.array(FORMAT), version=np.array(FORMAT_VERSION))
+                  marginal_counts=self._marginal_counts, n_seen=np.array(self._n_seen))
+    _save_npz(self, path, arrays, FORMAT, FORMAT_VERSION)
+
+def _save_npz(est, path, arrays, fmt:str, version:int):
+    "Write `arrays` plus the estimator's JSON-able constructor parameters, a format tag, a version and a digest, atomically."
+    params = est.get_params()
+    if not (params["random_state"] is None or isinstance(params["random_state"], (int, np.integer))): params["random_state"] = None
+    params = {k: (int(v) if isinstance(v, np.integer) else np.asarray(v, dtype=float).tolist() if isinstance(v, np.ndarray) else v)
+              for k, v in params.items()}
+    arrays = dict(arrays, params=np.array(json.dumps(params, sort_keys=True)), format=np.array(fmt), version=np.array(version))
     arrays["digest"] = np.array(_digest(arrays))
     _atomic_savez(path, arrays)
 
-@patch(cls_method=True)
-def load(cls:BernoulliRBM, path, # an npz file written by `save`
-        ) -> "BernoulliRBM":
-    "Load a model written by `save`; a ValueError for a foreign, tampered, truncated or newer-version file."
+def _load_npz(path, fmt:str, version:int, what:str) -> tuple:
+    "(arrays, constructor parameters) of a file written by `_save_npz`; a ValueError for anything else."
     path = _check_path(path)
     try:
         with np.load(path, allow_pickle=False) as f: arrays = {k: f[k] for k in f.files}
     except Exception as e:  # OSError, ValueError (pickled data refused), EOFError (empty), zipfile.BadZipFile (truncated), …
         raise ValueError(f"{path!r} is not a readable npz file: {e}") from e
-    if "format" not in arrays or str(arrays["format"]) != FORMAT:
-        raise ValueError(f"{path!r} is not an ebm_nb BernoulliRBM file")
-    if int(arrays.get("version", -1)) != FORMAT_VERSION:
-        raise ValueError(f"{path!r} has format version {arrays.get('version')}; this ebm_nb reads version {FORMAT_VERSION}")
+    if "format" not in arrays or str(arrays["format"]) != fmt: raise ValueError(f"{path!r} is not an ebm_nb {what} file")
+    if int(arrays.get("version", -1)) != version:
+        raise ValueError(f"{path!r} has format version {arrays.get('version')}; this ebm_nb reads version {version}")
     digest = str(arrays.pop("digest", ""))
     if digest != _digest(arrays): raise ValueError(f"{path!r} failed its integrity check: the file was modified or corrupted")
-    m = cls(**json.loads(str(arrays["params"])))
+    return arrays, json.loads(str(arrays["params"]))
+
+@patch(cls_method=True)
+def load(cls:BernoulliRBM, path, # an npz file written by `save`
+        ) -> "BernoulliRBM":
+    "Load a model written by `save`; a ValueError for a foreign, tampered, truncated or newer-version file."
+    arrays, params = _load_npz(path, FORMAT, FORMAT_VERSION, "BernoulliRBM")
+    m = cls(**params)
     W = arrays["components_"]; n_h, n_v = W.shape
     ok = (arrays["intercept_hidden_"].shape == (n_h,) and arrays["intercept_visible_"].shape == (n_v,)
           and arrays["h_samples_"].ndim == 2 and arrays["h_samples_"].shape[1] == n_h
