@@ -523,6 +523,11 @@ def transform(self:BernoulliRBM, X, # data (n_samples, n_features), dense or spa
              ) -> np.ndarray: # P(h = 1 | v), shape (n_samples, n_components), X's float dtype
     "The hidden units' activation probabilities P(h=1|v=X)."
     X = self._validate_X(X, reset=False)
+    if X.dtype == np.float32 and not sp.issparse(X):   # float32 arithmetic (sgemm): about twice as fast, as precise as the result
+        W, bh, _ = self._params()
+        out = np.empty((X.shape[0], W.shape[0]), np.float32)
+        _affine(np.ascontiguousarray(X), W.astype(np.float32), bh.astype(np.float32), out); _sigmoid_inplace(out)
+        return out
     return self._hidden_probs(X).astype(X.dtype, copy=False)
 
 @patch
