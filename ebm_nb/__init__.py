@@ -15,6 +15,7 @@ from .bypass import *
 from .ising import *
 from .ais import *
 from .neural import *
+from .cluster import *
 
 # The RBM chapters subclass scikit-learn's estimator classes: load them (and scikit-learn) on first use only, so that
 # `import ebm_nb` stays fast. Likewise the demo module (ebm_nb.demo, not a chapter: the code behind `ebm_nb demo`), of
@@ -24,10 +25,10 @@ _LAZY = {"rbm": ['FORMAT', 'FORMAT_VERSION', 'rbm_log_partition_exact', 'ais_sch
          "gbrbm": ['GaussianBernoulliRBM'],
          "demo": ['demo_neural', 'demo_rbm', 'demo_ising', 'print_demo_ising']}
 
-from . import kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural
-__all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural)
+from . import kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural, cluster
+__all__ = [n for m in (kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural, cluster)
            for n in m.__all__] + [n for names in _LAZY.values() for n in names]
-del kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural
+del kernels, core, partition, ratios, diagnostics, mcmc, tempering, contrastive, training, bypass, ising, ais, neural, cluster
 
 def __getattr__(name):
     for mod, names in _LAZY.items():
