@@ -7,6 +7,7 @@ Docs: https://ebm-nb.github.io/ebm_nb/ais.html.md"""
 # %% ../nbs/11_ais.ipynb #10b8c890
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 
@@ -268,7 +269,8 @@ def ais_log_weights(model:EnergyModel, # any model: Ising (fast path), binary/sp
                     step_size:float|None=None, # continuous: proposal step in whitened units (default 2.38/√d·0.7, HMC 0.3)
                     n_leapfrog:int=10, # HMC leapfrog steps
                     transition:str|None=None, # deprecated name of `sampler`
-                   ) -> tuple: # (log weights (n_runs,), log Z₀ of the base)
+                    runs:tuple|None=None, # (start, stop): only these runs of the n_runs, with the streams they have in the full call
+                   ) -> tuple: # (log weights (n_runs,) or (stop - start,), log Z₀ of the base)
     "The log importance weights of `n_runs` annealing runs from a tractable base to exp(-βE), and the base's log Z₀."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
     if transition is not None:
@@ -280,19 +282,20 @@ def ais_log_weights(model:EnergyModel, # any model: Ising (fast path), binary/sp
     n_sweeps = check_int(n_sweeps, 'n_sweeps', minimum=1)
     sched = np.ascontiguousarray(_check_schedule(schedule, n_steps), dtype=np.float64)
     ss = as_seed_sequence(seed)
+    r0, r1 = _run_range(runs, n_runs)
     if model.domain == "continuous":
-        return _continuous_weights(model, sched, rng_states(ss, n_runs), n_sweeps, sampler, base, step_size, n_leapfrog, name)
+        return _continuous_weights(model, sched, rng_states(ss, n_runs)[r0:r1], n_sweeps, sampler, base, step_size, n_leapfrog, name)
     if sampler not in (None, "gibbs"): raise ValueError(f"`{name}` must be 'gibbs' for a {model.domain} model, got {sampler!r}")
     d, beta = model.dim, float(model.beta)
     lattice = getattr(model, "_ais_lattice", None)   # the Ising model's fast path: (L, J, h)
     if lattice is not None:
         L, J, h = lattice()
-        logw = np.empty(n_runs)
-        _anneal_lattice(L, J, h, beta, sched, ss.generate_state(n_runs, dtype=np.uint64), n_sweeps, logw)
+        logw = np.empty(r1 - r0)
+        _anneal_lattice(L, J, h, beta, sched, ss.generate_state(n_runs, dtype=np.uint64)[r0:r1], n_sweeps, logw)
     else:
         fn, _, params = model._sampler_functions()
         lo, hi = (0.0, 1.0) if model.domain == "binary" else (-1.0, 1.0)
-        logw = _anneal_weights(_AIS_SITE, sched, rng_states(ss, n_runs), fn, None, params, beta, lo=lo, hi=hi,
+        logw = _anneal_weights(_AIS_SITE, sched, rng_states(ss, n_runs)[r0:r1], fn, None, params, beta, lo=lo, hi=hi,
                                n_sweeps=n_sweeps, d=d)
     return logw, d * math.log(2.0)
 
@@ -301,10 +304,39 @@ def ais_log_partition(model:EnergyModel, # the target exp(-βE)
                       n_steps:int|None=None, # transitions of a named schedule (default 5000)
                       schedule="linear", # "linear", "sigmoid", "piecewise" or an array 0 = β_0 < … < β_K = 1
                       seed=None, # int, SeedSequence, Generator or None
+                      client=None, # a dask.distributed Client: the runs split into tasks (the same result, bit for bit)
                       **kwargs, # n_sweeps, sampler, base, step_size, n_leapfrog: see `ais_log_weights`
                      ) -> LogZ: # log Ẑ, its standard error (delta method) and the weights' effective sample size
     "log Z by annealed importance sampling (Neal 2001): Ẑ = Z₀ · mean(w) over independent runs."
-    logw, log_z0 = ais_log_weights(model, n_runs, n_steps, schedule, seed, **kwargs)
+    if client is None: logw, log_z0 = ais_log_weights(model, n_runs, n_steps, schedule, seed, **kwargs)
+    else: logw, log_z0 = _weights_on(client, model, n_runs, n_steps, schedule, seed, kwargs)
     return _log_z_from_weights(logw, log_z0)
 
 register_log_partition("ais", lambda m: True, ais_log_partition)
+
+# %% ../nbs/11_ais.ipynb #b768e81e
+def _run_range(runs, n_runs:int) -> tuple:
+    "(start, stop) of `runs` (None: all n_runs), checked."
+    if runs is None: return 0, n_runs
+    if not (isinstance(runs, tuple) and len(runs) == 2): raise TypeError(f"`runs` must be a (start, stop) tuple, got {runs!r}")
+    r0, r1 = (check_int(r, 'runs', minimum=0, maximum=n_runs) for r in runs)
+    if r1 <= r0: raise ValueError(f"`runs` must have start < stop, got {runs}")
+    return r0, r1
+
+def _weights_on(client, model, n_runs, n_steps, schedule, seed, kwargs) -> tuple:
+    """The log weights of `ais_log_weights` computed as tasks on a dask.distributed `client`, a block of runs each
+    (about four tasks per worker); the seed is drawn once here, so every run keeps its stream and the result is the
+    local one, bit for bit, whichever worker runs a block and however often."""
+    if not (hasattr(client, "map") and hasattr(client, "gather")):
+        raise TypeError(f"`client` must be a dask.distributed Client (or None), got {type(client).__name__}")
+    n_runs = check_int(n_runs, 'n_runs', minimum=2)
+    ss = as_seed_sequence(seed)
+    n_tasks = min(n_runs, 4 * max(len(client.scheduler_info().get("workers", {})), 1))
+    bounds = np.linspace(0, n_runs, n_tasks + 1).round().astype(int)
+    state = copy.deepcopy(ss)
+    futures = client.map(lambda r: ais_log_weights(model, n_runs, n_steps, schedule, copy.deepcopy(state), runs=r, **kwargs),
+                         [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])], pure=False)
+    parts = client.gather(futures)
+    if isinstance(seed, np.random.SeedSequence) and getattr(model, "_ais_lattice", None) is None:
+        seed.spawn(n_runs)   # advance the caller's sequence as the local call does
+    return np.concatenate([w for w, _ in parts]), parts[0][1]

@@ -83,3 +83,41 @@ def test_local_sweep_and_bad_input():
         eb.sweep(lambda a, seed: a, {"a": [1]}, client=object())
     with pytest.raises(TypeError, match="grid"):
         eb.sweep(lambda a, seed: a, 5)
+
+
+def _bm(d, seed):
+    rng = np.random.default_rng(seed)
+    W = rng.normal(0, 0.4, (d, d)); W = np.triu(W, 1); W = W + W.T
+    return eb.BoltzmannMachine(W, rng.normal(0, 0.5, d))
+
+
+@pytest.mark.parametrize("make", [lambda: _bm(10, 1), lambda: eb.Ising(6, 0.4), lambda: eb.Gaussian(mu=np.zeros(3), cov=np.eye(3) * 2.0)],
+                         ids=["boltzmann", "ising", "gaussian"])
+def test_ais_on_the_cluster_equals_local(client, make):
+    model = make()
+    local = model.log_partition("ais", n_runs=37, n_steps=200, seed=4)
+    remote = model.log_partition("ais", n_runs=37, n_steps=200, seed=4, client=client)
+    assert remote == local
+    ss_local, ss_remote = np.random.SeedSequence(9), np.random.SeedSequence(9)
+    a = eb.ais_log_weights(model, 20, 50, seed=ss_local)[0]
+    b = eb.ais_log_partition(model, 20, 50, seed=ss_remote, client=client)
+    assert ss_local.n_children_spawned == ss_remote.n_children_spawned     # the caller's sequence advances alike
+    assert b == eb.ais_log_partition(model, 20, 50, seed=np.random.SeedSequence(9))
+
+
+def test_ais_with_a_killed_worker_equals_local(client):
+    model = eb.Ising(16, 0.44)
+    kw = dict(n_runs=64, n_steps=3000, seed=2)
+    local = model.log_partition("ais", **kw)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        job = pool.submit(model.log_partition, "ais", client=client, **kw)
+        for _ in range(600):                                   # wait until a worker is busy with a block of runs
+            busy = [w for w, tasks in client.processing().items() if tasks]
+            if busy: break
+            import time; time.sleep(0.01)
+        assert busy, "no task was ever processing"
+        pids = client.run(os.getpid)
+        os.kill(pids[busy[0]], signal.SIGKILL)
+        remote = job.result(timeout=300)
+    assert remote == local
+    assert pids[busy[0]] not in client.run(os.getpid).values()
