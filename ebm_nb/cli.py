@@ -87,6 +87,8 @@ def _add_logz_parser(sub):
         q.add_argument("--method", default=None, help="e.g. exact, closed_form, quadrature, enumeration, ais (default: the exact one)")
         q.add_argument("--n-runs", type=_pos_int, default=100, help="AIS runs (default 100)")
         q.add_argument("--n-steps", type=_pos_int, default=None, help="AIS intermediate distributions")
+        q.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a Dask scheduler (e.g. tcp://host:8786): the AIS runs as tasks on its cluster, the same result")
         _common(q)
     return z
 
@@ -159,7 +161,7 @@ def main(argv:list|None=None # arguments (default: sys.argv[1:])
                                                 "warmup", "thin", "seed", "out")), demo.text_run_ising)
         elif args.command == "logz":
             model = {"gaussian": ("mu", "sigma"), "ising": ("L", "beta", "J", "h"), "rbm": ("path",)}[args.model]
-            _emit(args, demo.run_logz(args.model, **_opts(args, "method", "n_runs", "n_steps", "seed", *model)),
+            _emit(args, demo.run_logz(args.model, **_opts(args, "method", "n_runs", "n_steps", "seed", "scheduler", *model)),
                   demo.text_run_logz)
         elif args.command == "rbm":
             if args.action == "train":

@@ -628,6 +628,7 @@ def run_logz(model:str, # "gaussian", "ising" or "rbm"
              mu:float=0.0, sigma:float=1.0, # the Gaussian N(mu, sigma²)
              L:int=4, beta:float=BETA_C, J:float=1.0, h:float=0.0, # the L×L periodic Ising model
              path:str|None=None, # the .npz file of a Bernoulli RBM saved by `ebm_nb rbm train`
+             scheduler:str|None=None, # a Dask scheduler address: the AIS runs as tasks there (needs `ebm_nb[distributed]`)
             ) -> dict: # the model, the method, log Z, its standard error, seconds
     "`ebm_nb logz`: log Z of a model by a method."
     if model == "gaussian": m = Gaussian(mu, sigma)
@@ -640,7 +641,14 @@ def run_logz(model:str, # "gaussian", "ising" or "rbm"
     if method == "ais":
         kw = dict(seed=seed, n_runs=n_runs)
         if n_steps is not None: kw["n_steps"] = n_steps
-    t0 = time.perf_counter(); r = m.log_partition(method=method, **kw)
+    if scheduler is not None:
+        if method != "ais" or model == "rbm": raise ValueError("`scheduler` applies to method='ais' on the gaussian and ising models")
+        from distributed import Client   # the optional extra ebm_nb[distributed]
+        kw["client"] = Client(scheduler)
+    try:
+        t0 = time.perf_counter(); r = m.log_partition(method=method, **kw)
+    finally:
+        if scheduler is not None: kw["client"].close()
     return dict(model=repr(m), method=r.method, log_z=r.log_z, stderr=r.stderr, seconds=time.perf_counter() - t0)
 
 def text_run_logz(res:dict, # the result of `run_logz`
