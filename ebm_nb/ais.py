@@ -8,6 +8,7 @@ Docs: https://ebm-nb.github.io/ebm_nb/ais.html.md"""
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import warnings
 
@@ -20,6 +21,7 @@ from .core import (EnergyModel, LogZ, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG
                          register_log_partition, _user_errors)
 from .transitions import (_energy_u, _grad_energy_u, _rwm_step, _hmc_step, _site_sweep, _rbm_hidden_input,
                                 _rbm_gibbs_step, _fill_q, _split, _sweep_split, _sweep_typewriter, _bonds_mag_one)
+from .cluster import _check_client, _blocks, _match_worker_threads
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'annealing_schedule', 'ais_log_weights', 'ais_log_partition']
@@ -308,7 +310,7 @@ def ais_log_partition(model:EnergyModel, # the target exp(-βE)
                       **kwargs, # n_sweeps, sampler, base, step_size, n_leapfrog: see `ais_log_weights`
                      ) -> LogZ: # log Ẑ, its standard error (delta method) and the weights' effective sample size
     "log Z by annealed importance sampling (Neal 2001): Ẑ = Z₀ · mean(w) over independent runs."
-    if client is None: logw, log_z0 = ais_log_weights(model, n_runs, n_steps, schedule, seed, **kwargs)
+    if _check_client(client) is None: logw, log_z0 = ais_log_weights(model, n_runs, n_steps, schedule, seed, **kwargs)
     else: logw, log_z0 = _weights_on(client, model, n_runs, n_steps, schedule, seed, kwargs)
     return _log_z_from_weights(logw, log_z0)
 
@@ -323,19 +325,19 @@ def _run_range(runs, n_runs:int) -> tuple:
     if r1 <= r0: raise ValueError(f"`runs` must have start < stop, got {runs}")
     return r0, r1
 
+def _ais_block(model, n_runs, n_steps, schedule, state, kwargs, runs):
+    "One task: the weights of `runs` (start, stop), from a copy of the seed's state."
+    _match_worker_threads()
+    return ais_log_weights(model, n_runs, n_steps, schedule, copy.deepcopy(state), runs=runs, **kwargs)
+
 def _weights_on(client, model, n_runs, n_steps, schedule, seed, kwargs) -> tuple:
     """The log weights of `ais_log_weights` computed as tasks on a dask.distributed `client`, a block of runs each
     (about four tasks per worker); the seed is drawn once here, so every run keeps its stream and the result is the
     local one, bit for bit, whichever worker runs a block and however often."""
-    if not (hasattr(client, "map") and hasattr(client, "gather")):
-        raise TypeError(f"`client` must be a dask.distributed Client (or None), got {type(client).__name__}")
     n_runs = check_int(n_runs, 'n_runs', minimum=2)
-    ss = as_seed_sequence(seed)
-    n_tasks = min(n_runs, 4 * max(len(client.scheduler_info().get("workers", {})), 1))
-    bounds = np.linspace(0, n_runs, n_tasks + 1).round().astype(int)
-    state = copy.deepcopy(ss)
-    futures = client.map(lambda r: ais_log_weights(model, n_runs, n_steps, schedule, copy.deepcopy(state), runs=r, **kwargs),
-                         [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])], pure=False)
+    state = copy.deepcopy(as_seed_sequence(seed))
+    task = functools.partial(_ais_block, model, n_runs, n_steps, schedule, state, kwargs)
+    futures = client.map(task, _blocks(client, n_runs), pure=False)
     parts = client.gather(futures)
     if isinstance(seed, np.random.SeedSequence) and getattr(model, "_ais_lattice", None) is None:
         seed.spawn(n_runs)   # advance the caller's sequence as the local call does

@@ -7,7 +7,11 @@ Docs: https://ebm-nb.github.io/ebm_nb/cluster.html.md"""
 # %% ../nbs/15_cluster.ipynb #a5411b24
 from __future__ import annotations
 
+import functools
 import itertools
+
+import numba
+import numpy as np
 
 from .kernels import as_seed_sequence
 
@@ -32,8 +36,24 @@ def grid_points(grid) -> list:
     return [dict(p) for p in points]
 
 # %% ../nbs/15_cluster.ipynb #94f0e35d
+def _check_client(client):
+    "`client` as given if it is None or a dask.distributed Client (anything with `map` and `gather`), else a TypeError."
+    if client is not None and not (hasattr(client, "map") and hasattr(client, "gather")):
+        raise TypeError(f"`client` must be a dask.distributed Client (or None), got {type(client).__name__}")
+    return client
+
+def _match_worker_threads():
+    """In a task on a Dask worker: numba's threads = the worker's threads (`threads_per_worker`), so workers sharing a
+    machine do not oversubscribe it; anywhere else, nothing."""
+    try:
+        from distributed import get_worker
+        n = get_worker().state.nthreads
+    except (ImportError, ValueError): return
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+
 def _call_point(fn, point, seed):
     "One task: fn(**point, seed=seed)."
+    _match_worker_threads()
     return fn(**point, seed=seed)
 
 def sweep(fn, # called as fn(**point, seed=...) for every point of the grid
@@ -46,8 +66,37 @@ def sweep(fn, # called as fn(**point, seed=...) for every point of the grid
     if not callable(fn): raise TypeError(f"`fn` must be callable, got {type(fn).__name__}")
     points = grid_points(grid)
     seeds = as_seed_sequence(seed).spawn(len(points))
-    if client is None: return [_call_point(fn, p, s) for p, s in zip(points, seeds)]
-    if not (hasattr(client, "map") and hasattr(client, "gather")):
-        raise TypeError(f"`client` must be a dask.distributed Client (or None), got {type(client).__name__}")
+    if _check_client(client) is None: return [_call_point(fn, p, s) for p, s in zip(points, seeds)]
     futures = client.map(_call_point, [fn] * len(points), points, seeds, pure=False)
     return client.gather(futures)
+
+# %% ../nbs/15_cluster.ipynb #6672e1c3
+def _n_workers(client) -> int:
+    return max(len(client.scheduler_info().get("workers", {})), 1)
+
+def _blocks(client, n:int, per_worker:int=4) -> list:
+    "(start, stop) ranges cutting n rows into about `per_worker` blocks per worker of `client` (at most n blocks)."
+    k = min(n, per_worker * _n_workers(client))
+    b = np.linspace(0, n, k + 1).round().astype(int)
+    return [(int(a), int(c)) for a, c in zip(b[:-1], b[1:])]
+
+def _block_task(fn, args, split, inplace, kwargs, rows):
+    "One task: fn on rows [start, stop) of the arguments at `split` (copies); returns (fn's outputs, the `inplace` ones after it)."
+    _match_worker_threads()
+    a, b = rows
+    args = [x[a:b].copy() if i in split else x for i, x in enumerate(args)]
+    return fn(*args, **kwargs), tuple(args[i] for i in inplace)
+
+def _join(parts):
+    "The blocks' outputs (an array, or a tuple of arrays, a row per chain each) joined in block order."
+    if isinstance(parts[0], tuple): return tuple(np.concatenate(p) for p in zip(*parts))
+    return np.concatenate(parts)
+
+def _split_call(client, fn, args, split, inplace=(), **kwargs):
+    """fn(*args, **kwargs) as tasks on `client`, a block of rows each: the arrays at positions `split` hold a row per
+    chain or run; fn's outputs are joined in order, and the arrays at `inplace` (among `split`) are advanced here as fn
+    advances them. Bit-identical to fn(*args, **kwargs) when the rows are independent."""
+    task = functools.partial(_block_task, fn, list(args), tuple(split), tuple(inplace), kwargs)
+    parts = client.gather(client.map(task, _blocks(client, len(args[split[0]])), pure=False))
+    for j, i in enumerate(inplace): args[i][...] = np.concatenate([p[1][j] for p in parts])
+    return _join([p[0] for p in parts])

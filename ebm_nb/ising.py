@@ -25,6 +25,7 @@ from .transitions import (_fill_q, _sweep_split, _sweep_typewriter, _sweep_colou
 from .partition import _enum_lse_quadratic, _typed, enumerate_log_partition
 from .core import Samples
 from .diagnostics import Estimate, jackknife
+from .cluster import _check_client, _split_call
 
 # %% auto #0
 __all__ = ['BETA_C', 'T_C', 'MAX_ENUMERATION_L', 'LATTICE_METHODS', 'ROWS_MIN_L', 'MAX_DRAW_BYTES', 'kaufman_log_partition',
@@ -637,7 +638,28 @@ def _initial_lattices(model, n_chains, init, rng):
         raise ValueError(f"`init` must have shape ({L}, {L}) or ({n_chains}, {L}, {L}) (n_chains = {n_chains}), got {batch + (L, L)}")
     return S.copy()
 
-def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws):
+def _lattice_block(S, q, keys, warmup, n_draws, thin, keep_draws):
+    "Checkerboard sweeps of the chains S (in place) from their keys: (draws, bonds, magnetisations, changed spins) per chain."
+    C, L = S.shape[:2]
+    out = np.empty((C, n_draws if keep_draws else 0, L, L), np.int8)
+    bonds, mag, changed = np.empty((C, n_draws), np.int64), np.empty((C, n_draws), np.int64), np.empty(C, np.int64)
+    by_rows = L % 2 == 0 and L >= ROWS_MIN_L and C < numba.get_num_threads()
+    _lattice_kernel(S, q, keys, 0, warmup, n_draws, thin, by_rows, out, bonds, mag, changed)
+    return out, bonds, mag, changed
+
+def _wolff_block(S, p_add, states, warmup, n_draws, thin, keep_draws):
+    "Wolff steps of the chains S (in place) from their streams: (draws, bonds, magnetisations, mean cluster sizes, steps)."
+    C, L = S.shape[:2]
+    out = np.empty((C, n_draws if keep_draws else 0, L, L), np.int8)
+    bonds, mag, cl, steps = np.empty((C, n_draws), np.int64), np.empty((C, n_draws), np.int64), np.empty(C), np.empty(C, np.int64)
+    _wolff_kernel(S, p_add, states, warmup, n_draws, thin, out, bonds, mag, cl, steps)
+    return out, bonds, mag, cl, steps
+
+def _on(client, fn, args):
+    "fn(*args) here, or split by chains (the first and third arguments) into tasks on a dask.distributed `client`."
+    return fn(*args) if client is None else _split_call(client, fn, args, split=(0, 2))
+
+def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws, client=None):
     n_draws = check_int(n_draws, 'n_draws', minimum=1)
     n_chains = check_int(n_chains, 'n_chains', minimum=1)
     thin = check_int(thin, 'thin', minimum=1)
@@ -660,21 +682,16 @@ def _sample_ising(model, n_draws, n_chains, method, seed, warmup, thin, init, st
                       "which every flip costs nothing cycle forever and are never reached): use method='gibbs'")
     ss_init, ss_chains = as_seed_sequence(seed).spawn(2)
     S = _initial_lattices(model, n_chains, init, np.random.default_rng(ss_init))
-    out = np.empty((n_chains, n_draws if keep_draws else 0, L, L), np.int8)
-    bonds = np.empty((n_chains, n_draws), np.int64); mag = np.empty((n_chains, n_draws), np.int64)
     cluster = None
     if method == "wolff":
-        cl = np.empty(n_chains); steps = np.empty(n_chains, np.int64)
         p_add = -math.expm1(-2.0 * model.beta * model.J)
-        _wolff_kernel(S, p_add, _stream_states(ss_chains, n_chains), warmup, n_draws, thin, out, bonds, mag, cl, steps)
-        acc, cluster = np.ones(n_chains), cl
+        out, bonds, mag, cluster, _ = _on(client, _wolff_block, (S, p_add, _stream_states(ss_chains, n_chains), warmup, n_draws, thin, keep_draws))
+        acc = np.ones(n_chains)
     else:
         q = np.empty(10, np.uint64)
         _fill_q(q, model.beta, model.J, model.h, method == "gibbs")
         keys = ss_chains.generate_state(n_chains, dtype=np.uint64)
-        changed = np.empty(n_chains, np.int64)
-        by_rows = L % 2 == 0 and L >= ROWS_MIN_L and n_chains < numba.get_num_threads()
-        _lattice_kernel(S, q, keys, 0, warmup, n_draws, thin, by_rows, out, bonds, mag, changed)
+        out, bonds, mag, changed = _on(client, _lattice_block, (S, q, keys, warmup, n_draws, thin, keep_draws))
         acc = changed / (n_draws * N)
     energy = -model.J * bonds.astype(np.float64) - model.h * mag.astype(np.float64)
     return IsingSamples(out if keep_draws else None, acc, method, warmup, thin, (L, L), energy, mag.astype(np.float64),
@@ -692,14 +709,15 @@ def sample(self:Ising, n_draws:int, # draws kept per chain
            step_size:float|None=None, # not used by lattice samplers (must be None)
            keep_draws:bool=True, # store the configurations; False keeps only each draw's energy and magnetisation
            tempering=None, # parallel tempering: K ≥ 2 rungs or the βs from `beta` down to 0 ("metropolis"/"gibbs" sweeps; see `tempered_sample`)
+           client=None, # a dask.distributed Client: the chains split into tasks (the same draws, bit for bit)
           ) -> IsingSamples:
     "Sample by checkerboard Metropolis or heat-bath sweeps, or Wolff cluster steps; chains in parallel, thread-count independent."
     if tempering is not None:
         if keep_draws is not True: raise ValueError("with `tempering`, the cold rung's configurations are kept (keep_draws=True)")
         from ebm_nb.tempering import tempered_sample
         return tempered_sample(self, n_draws, tempering, n_chains, method, seed, warmup, thin, None if isinstance(init, str) and init == "random" else
-                               (np.ones(self.event_shape) if isinstance(init, str) and init == "up" else init), step_size)
-    return _sample_ising(self, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws)
+                               (np.ones(self.event_shape) if isinstance(init, str) and init == "up" else init), step_size, client=client)
+    return _sample_ising(self, n_draws, n_chains, method, seed, warmup, thin, init, step_size, keep_draws, _check_client(client))
 
 @patch
 def _tempered_samples(self:Ising, s:Samples) -> IsingSamples:

@@ -17,6 +17,7 @@ from numba import prange, types
 from .kernels import njit, _assign, as_seed_sequence, rng_states, _stream_states, check_int, check_real, check_array, _user_stacklevel
 from .core import (EnergyModel, typed_njit, _EnergyFn, _GradFn, ENERGY_SIG, GRAD_SIG, _compile_for, _first_class,
                          register_sampler, Samples, _user_errors)
+from .cluster import _check_client, _split_call
 from .transitions import (_point, _energy_u, _grad_energy_u, _rwm_step, _langevin_step, _hmc_step, _nuts_step,
                                 _site_sweep, _kept, _NUTS_ROWS, _MAX_DELTA_H)
 
@@ -321,6 +322,13 @@ def _run(model, method, X0, warmup, n_draws, thin, step, target, adapt, states, 
                n_draws, thin, step, float(target), bool(adapt), states, out, stats, tally, shift, L, whiten, length)
     return out, stats, tally
 
+def _run_on(client, model, method, X0, warmup, n_draws, thin, step, target, adapt, states, length, shift=None, L=None):
+    """`_run` here (client None), or split by chains into tasks on a dask.distributed `client`: each block of chains
+    runs with its own streams and steps, which come back into `step` and `states` — the same arrays, bit for bit."""
+    args = (model, method, X0, warmup, n_draws, thin, step, target, adapt, states, length, shift, L)
+    if client is None: return _run(*args)
+    return _split_call(client, _run, args, split=(2, 6, 9), inplace=(6, 9))
+
 # %% ../nbs/04_mcmc.ipynb #1a0eee32
 def _whitening(X, metric) -> tuple:
     "(shift, L, Σ) from pooled warm-up draws X (n, d): mean, Cholesky factor of the regularised covariance (as Stan)."
@@ -333,17 +341,17 @@ def _whitening(X, metric) -> tuple:
     except np.linalg.LinAlgError: raise ValueError("the warm-up draws gave a singular covariance: lengthen `warmup`") from None
     return np.ascontiguousarray(shift), np.ascontiguousarray(L), cov
 
-def _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, length):
+def _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, length, client=None):
     """The first half of warm-up: estimate the covariance in windows of 1 : 2 : 4 (each adapts the step, then keeps
-    draws in the current metric), pooling the draws of all chains. Returns (chains in whitened coordinates, shift, L, Σ,
-    the warm-up left)."""
+    draws in the current metric), pooling the draws of all chains — on a `client`, each window is split by chains
+    and only the pooled estimate is made here. Returns (chains in whitened coordinates, shift, L, Σ, the warm-up left)."""
     d, n_chains = model.dim, X0.shape[0]
     shift, L, cov = None, None, None
     w_metric = warmup // 2
     for share in (1, 2, 4):
         w = max(w_metric * share // 7, 6)
         a, b = w // 3, w - w // 3
-        pre = _run(model, method, X0, a, b, 1, np.full(n_chains, h0), target_accept, True, states, length, shift, L)[0]
+        pre = _run_on(client, model, method, X0, a, b, 1, np.full(n_chains, h0), target_accept, True, states, length, shift, L)[0]
         if not np.all(np.isfinite(pre)): raise ValueError(f"the {method} chains diverged in warm-up (non-finite states)")
         shift, L, cov = _whitening(pre.reshape(-1, d), metric)
         X0 = np.ascontiguousarray(np.linalg.solve(L, (pre[:, -1, :] - shift).T).T)   # u = L⁻¹ (x - shift)
@@ -395,14 +403,16 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
            target_accept:float|None=None, # acceptance rate the adaptation aims at (default: per method, see text)
            metric:str="identity", # continuous: "identity", or "diag"/"dense" — a covariance estimated in warm-up whitens the target
            tempering=None, # parallel tempering: K ≥ 2 rungs (an adapted ladder) or the βs from the model's β down (see `tempered_sample`)
+           client=None, # a dask.distributed Client: the chains split into tasks (the same draws, bit for bit)
           ) -> Samples:
     "Draw from P(x) ∝ exp(-βE(x)) with `n_chains` parallel chains; bit-identical for a given seed on any thread count."
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    _check_client(client)
     if tempering is not None:
         if metric != "identity": raise ValueError("with `tempering`, the Gaussian reference fitted in warm-up whitens every rung (a dense metric): leave `metric` at 'identity'")
         if not _TEMPERING: raise NotImplementedError("parallel tempering is registered by the module ebm_nb.tempering (`import ebm_nb` loads it)")
         return _TEMPERING[0](model, n_draws, tempering, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin, init=init,
-                             step_size=step_size, n_leapfrog=n_leapfrog, max_depth=max_depth, target_accept=target_accept)
+                             step_size=step_size, n_leapfrog=n_leapfrog, max_depth=max_depth, target_accept=target_accept, client=client)
     n_draws = check_int(n_draws, 'n_draws', minimum=1)
     n_chains = check_int(n_chains, 'n_chains', minimum=1)
     thin = check_int(thin, 'thin', minimum=1)
@@ -420,9 +430,9 @@ def sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x))
     states = _stream_states(ss_chains, n_chains)
     h0 = step_size if step_size is not None else (2.38 / math.sqrt(d) if method == "metropolis" else 1.0)
     shift, L, cov = None, None, None
-    if metric != "identity": X0, shift, L, cov, warmup = _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, length)
+    if metric != "identity": X0, shift, L, cov, warmup = _adapt_metric(model, method, metric, X0, warmup, h0, target_accept, states, length, client)
     step = np.full(n_chains, h0)
-    out, stats, tally = _run(model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, length, shift, L)
+    out, stats, tally = _run_on(client, model, method, X0, warmup, n_draws, thin, step, target_accept, adapt, states, length, shift, L)
     # a Metropolis step never accepts a non-finite energy: only ULA's energies need a look (one more pass over the draws)
     if not (np.all(np.isfinite(out)) and (method != "langevin" or np.all(np.isfinite(model._energy_batch(out.reshape(-1, d)))))):
         raise ValueError(f"the {method} chains diverged (non-finite states or energies): lower `step_size`"

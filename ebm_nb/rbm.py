@@ -25,6 +25,7 @@ from .kernels import (njit, pnjit, _assign, rng_states, as_seed_sequence, check_
 from .core import EnergyModel, LogZ, _atomic_savez as _savez_file, _array_digest as _digest
 from .transitions import _rbm_hidden_input, _rbm_gibbs_step, _run_chain, _rbm_joint_energy
 from .ais import annealing_schedule, _anneal_weights, _log_z_from_weights, _AIS_RBM
+from .cluster import _check_client, _split_call
 from .partition import _block_start, _ctz, _merge_blocks, check_enumerable, _typed
 from .core import Samples
 
@@ -264,6 +265,7 @@ def rbm_log_partition_ais(W:np.ndarray, # weights (n_h, n_v)
                           n_steps:int=10000, # intermediate distributions (ignored when `schedule` is given)
                           schedule=None, # increasing β from 0 to 1 (overrides `n_steps`)
                           seed=None, # int, SeedSequence, Generator or None
+                          client=None, # a dask.distributed Client: the runs split into tasks (the same result, bit for bit)
                          ) -> LogZ: # log Ẑ, its standard error (delta method on the weights) and the weights' ESS
     "log Z of a Bernoulli RBM by annealed importance sampling from a base-rate model. E[log Ẑ] ≤ log Z: a log-likelihood computed with it is optimistic."
     W, bh, bv = _check_rbm_params(W, bh, bv)
@@ -275,7 +277,8 @@ def rbm_log_partition_ais(W:np.ndarray, # weights (n_h, n_v)
         betas = check_array(schedule, 'schedule', ndim=1)
         if betas.size < 2 or betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) <= 0):
             raise ValueError("`schedule` must increase strictly from 0 to 1")
-    logw = _anneal_weights(_AIS_RBM, betas, rng_states(seed, n_runs), rbm=(W, bh, bv, bA), d=W.shape[1])
+    args, kw = (_AIS_RBM, betas, rng_states(seed, n_runs)), dict(rbm=(W, bh, bv, bA), d=W.shape[1])
+    logw = _anneal_weights(*args, **kw) if _check_client(client) is None else _split_call(client, _anneal_weights, args, split=(2,), **kw)
     log_za = float(sum(_softplus(x) for x in bA) + W.shape[0] * math.log(2.0))
     r = _log_z_from_weights(logw, log_za)
     return r._replace(log_z=_finite_log_z(r.log_z))
@@ -623,10 +626,10 @@ def _log_z_exact(self:BernoulliRBM, max_states:int=2**24) -> LogZ:
     return LogZ(rbm_log_partition_exact(*self._params(), max_states=max_states), 0.0, "exact")
 
 @patch
-def _log_z_ais(self:BernoulliRBM, n_runs:int=100, n_steps:int=10000, schedule=None, seed=None) -> LogZ:
+def _log_z_ais(self:BernoulliRBM, n_runs:int=100, n_steps:int=10000, schedule=None, seed=None, client=None) -> LogZ:
     self._check_fitted()
     return rbm_log_partition_ais(*self._params(), self.base_visible_bias_, n_runs=n_runs, n_steps=n_steps,
-                                 schedule=schedule, seed=seed)
+                                 schedule=schedule, seed=seed, client=client)
 
 @patch
 def _params_key(self:BernoulliRBM):

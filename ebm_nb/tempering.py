@@ -24,6 +24,7 @@ from .mcmc import (_RWM, _MALA, _ULA, _HMC, _NUTS, _SITE_METROPOLIS, _SITE_GIBBS
                          _chain_init, _da_init, _adapt_or_count, _count, _keep_stats, _STATS, _TALLIES, _grad_slot, _check_size,
                          _check_method, _check_adaptation, _initial_states, _whitening, _package, _MAX_TREE_DEPTH,
                          _register_tempering)
+from .cluster import _check_client, _split_call
 
 # %% auto #0
 __all__ = ['ESTIMATORS', 'Tempering', 'tempered_sample', 'tempering_log_partition']
@@ -229,6 +230,12 @@ def _temper_run(target, X, bs, warmup, n_draws, thin, step, accept_target, adapt
                                         out, stats, rung, tally, swaps, trips, shift, L, whiten, length)
     return out, stats, rung, tally, swaps, trips
 
+def _temper_run_on(client, *args):
+    """`_temper_run` here (client None), or split by ladders into tasks on a dask.distributed `client`; the states,
+    steps and streams come back into the caller's arrays, as the local call advances them."""
+    if client is None: return _temper_run(*args)
+    return _split_call(client, _temper_run, args, split=(1, 6, 9), inplace=(1, 6, 9))
+
 # %% ../nbs/04c_tempering.ipynb #76a81305
 def _adapt_ladder(bs, rejection):
     """The ladder (1 = b_1 > … > b_K) that equalises the swap rejection rates: the communication barrier
@@ -360,10 +367,12 @@ def tempered_sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x)), β 
                     n_leapfrog:int=16, # leapfrog steps per HMC transition
                     max_depth:int=10, # NUTS: at most 2^max_depth - 1 leapfrog steps per transition
                     target_accept:float|None=None, # the per-rung adaptation's target (default: per method, as `sample`)
+                    client=None, # a dask.distributed Client: the ladders split into tasks (the same draws, bit for bit)
                    ) -> Samples:
     """Parallel tempering: `n_chains` ladders of replicas at β_1 = β > … > β_K, swapping neighbours deterministically
     (even pairs, then odd: non-reversible PT). Returns the draws at the model's β with `s.tempering`."""
     if not isinstance(model, EnergyModel): raise TypeError(f"`model` must be an EnergyModel, got {type(model).__name__}")
+    _check_client(client)
     n_draws = check_int(n_draws, 'n_draws', minimum=1)
     n_chains = check_int(n_chains, 'n_chains', minimum=1)
     thin = check_int(thin, 'thin', minimum=1)
@@ -391,15 +400,15 @@ def tempered_sample(model:EnergyModel, # the target: P(x) ∝ exp(-β E(x)), β 
     history = [bs * model.beta]
     for w in _rounds(warmup):
         a = w // 3
-        out, _, _, _, swaps, _ = _temper_run(target, X, bs, a, w - a, 1, step, target_accept, adapt, states, length, shift, L)
+        out, _, _, _, swaps, _ = _temper_run_on(client, target, X, bs, a, w - a, 1, step, target_accept, adapt, states, length, shift, L)
         if not np.all(np.isfinite(X)): raise ValueError(f"the tempered {method} chains diverged in warm-up (non-finite states)")
         if adapt_ladder:
             bs, _ = _adapt_ladder(bs, 1.0 - swaps[..., 2].sum(axis=0) / swaps[..., 0].sum(axis=0))
             bs = np.ascontiguousarray(bs); history.append(bs * model.beta)
         if continuous: shift, L, cov = _refit_reference(X, shift, L, out.reshape(-1, d))
     w_final = warmup - sum(_rounds(warmup))
-    out, stats, rung, tally, swaps, trips = _temper_run(target, X, bs, w_final, n_draws, thin, step, target_accept, adapt,
-                                                        states, length, shift, L)
+    out, stats, rung, tally, swaps, trips = _temper_run_on(client, target, X, bs, w_final, n_draws, thin, step, target_accept,
+                                                                adapt, states, length, shift, L)
     if not np.all(np.isfinite(out)): raise ValueError(f"the tempered {method} chains diverged (non-finite states): lower `step_size`")
     s = _package(model, method, np.ascontiguousarray(out[..., :target.n_keep]), stats, tally[:, 0], step[:, 0].copy(), warmup, thin, max_depth)
     rate = swaps[..., 2].sum(axis=0) / swaps[..., 0].sum(axis=0)
@@ -457,11 +466,12 @@ def tempering_log_partition(model:EnergyModel, # the target exp(-βE), β > 0
                             estimator:str="stepping_stone", # "stepping_stone" or "ti" (thermodynamic integration)
                             seed=None, # int, SeedSequence, Generator or None
                             sampler:str|None=None, # the kernel of every rung (as `method` of `sample`)
+                            client=None, # a dask.distributed Client: the ladders split into tasks (the same log Z, bit for bit)
                             **kwargs, # warmup, thin, step_size, n_leapfrog, max_depth, target_accept: as `tempered_sample`
                            ) -> LogZ:
     "log Z by parallel tempering: run `tempered_sample` and estimate log Z from its ladder."
     if estimator not in ESTIMATORS: raise ValueError(f"`estimator` must be one of {ESTIMATORS}, got {estimator!r}")
-    s = tempered_sample(model, n_draws, tempering, n_chains, method=sampler, seed=seed, **kwargs)
+    s = tempered_sample(model, n_draws, tempering, n_chains, method=sampler, seed=seed, client=client, **kwargs)
     return s.tempering.log_partition(estimator)
 
 def _has_kernel_energy(model) -> bool:
