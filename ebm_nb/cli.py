@@ -46,6 +46,10 @@ def _add_demo_parser(sub):
     _common(d)
     return d
 
+def _scheduler_option(q, what):
+    "--scheduler ADDRESS: run the command's independent pieces on a Dask cluster (the extra ebm_nb[distributed])."
+    q.add_argument("--scheduler", default=None, metavar="ADDRESS", help=f"a Dask scheduler (e.g. tcp://host:8786): {what}")
+
 def _add_ising_parser(sub):
     "`ebm_nb ising`: the model (β or T, not both), the sampler and the chain lengths."
     i = sub.add_parser("ising", help="sample the 2-D Ising model; observables with error bars",
@@ -63,6 +67,7 @@ def _add_ising_parser(sub):
     i.add_argument("--warmup", type=_nonneg_int, default=None, help="sweeps discarded first (default 200)")
     i.add_argument("--thin", type=_pos_int, default=1, help="sweeps per draw (default 1)")
     i.add_argument("--out", default=None, help="write a PNG of a final configuration here")
+    _scheduler_option(i, "the chains run as tasks on its cluster, the same draws")
     _common(i)
     return i
 
@@ -87,8 +92,7 @@ def _add_logz_parser(sub):
         q.add_argument("--method", default=None, help="e.g. exact, closed_form, quadrature, enumeration, ais (default: the exact one)")
         q.add_argument("--n-runs", type=_pos_int, default=100, help="AIS runs (default 100)")
         q.add_argument("--n-steps", type=_pos_int, default=None, help="AIS intermediate distributions")
-        q.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="a Dask scheduler (e.g. tcp://host:8786): the AIS runs as tasks on its cluster, the same result")
+        _scheduler_option(q, "the AIS runs as tasks on its cluster, the same result")
         _common(q)
     return z
 
@@ -158,7 +162,7 @@ def main(argv:list|None=None # arguments (default: sys.argv[1:])
                 print(f"done in {res['seconds']:.1f} s{where}")
         elif args.command == "ising":
             _emit(args, demo.run_ising(**_opts(args, "L", "beta", "temperature", "J", "h", "method", "n_draws", "n_chains",
-                                                "warmup", "thin", "seed", "out")), demo.text_run_ising)
+                                                "warmup", "thin", "seed", "out", "scheduler")), demo.text_run_ising)
         elif args.command == "logz":
             model = {"gaussian": ("mu", "sigma"), "ising": ("L", "beta", "J", "h"), "rbm": ("path",)}[args.model]
             _emit(args, demo.run_logz(args.model, **_opts(args, "method", "n_runs", "n_steps", "seed", "scheduler", *model)),

@@ -1,4 +1,4 @@
-"""Independent pieces of work — one point of a parameter grid each — mapped over a Dask cluster with `eb.sweep`: a seed per point derived from its index, so the results equal a local run's bit for bit, whatever the number of workers, the task order or a lost worker.
+"""Independent pieces of work on a Dask cluster — the points of a parameter grid (`eb.sweep`), the chains of `sample`, the runs of AIS, the ladders of tempering (`client=`) — with random streams keyed by index, so the results equal a local run's bit for bit, whatever the number of workers, the task order or a lost worker.
 
 Docs: https://ebm-nb.github.io/ebm_nb/cluster.html.md"""
 

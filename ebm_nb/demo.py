@@ -7,6 +7,7 @@ Docs: https://ebm-nb.github.io/ebm_nb/demo.html.md"""
 # %% ../nbs/91_demo.ipynb #61e84cee
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -569,6 +570,16 @@ def run_demo(quick:bool=False, # the reduced sizes (under a minute on 2 cores)
     return dict(sections=results, seconds=seconds, meta=meta, files=files)
 
 # %% ../nbs/91_demo.ipynb #c4d49ac0
+@contextlib.contextmanager
+def _scheduler_client(address):
+    "A dask.distributed Client of the scheduler at `address` (None: no client), closed on the way out."
+    if address is None:
+        yield None; return
+    from distributed import Client   # the optional extra ebm_nb[distributed]
+    client = Client(address)
+    try: yield client
+    finally: client.close()
+
 def run_ising(L:int=16, # lattice side
               beta:float=BETA_C, # inverse temperature (ignored when `temperature` is given)
               temperature:float|None=None, # T = 1/beta
@@ -581,6 +592,7 @@ def run_ising(L:int=16, # lattice side
               thin:int=1, # sweeps per draw
               seed:int=0, # seed of the chains
               out:str|None=None, # write a PNG of a final configuration here
+              scheduler:str|None=None, # a Dask scheduler address: the chains run as tasks there (needs `ebm_nb[distributed]`)
              ) -> dict: # the observables ± error bars, the exact values (or None), R̂ of the energy, files written
     "`ebm_nb ising`: sample, then observables ± error bars next to the exact values."
     if temperature is not None:
@@ -588,7 +600,9 @@ def run_ising(L:int=16, # lattice side
         beta = 1.0 / temperature
     m = Ising(L, beta, J=J, h=h)
     t0 = time.perf_counter()
-    s = m.sample(n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin, keep_draws=out is not None)
+    with _scheduler_client(scheduler) as client:
+        s = m.sample(n_draws, n_chains=n_chains, method=method, seed=seed, warmup=warmup, thin=thin, keep_draws=out is not None,
+                     client=client)
     secs = time.perf_counter() - t0
     obs = {k: dict(value=v.value, stderr=v.stderr) for k, v in s.observables().items()}
     exact = None
@@ -641,14 +655,10 @@ def run_logz(model:str, # "gaussian", "ising" or "rbm"
     if method == "ais":
         kw = dict(seed=seed, n_runs=n_runs)
         if n_steps is not None: kw["n_steps"] = n_steps
-    if scheduler is not None:
-        if method != "ais" or model == "rbm": raise ValueError("`scheduler` applies to method='ais' on the gaussian and ising models")
-        from distributed import Client   # the optional extra ebm_nb[distributed]
-        kw["client"] = Client(scheduler)
-    try:
+    if scheduler is not None and method != "ais": raise ValueError("`scheduler` applies to method='ais' (its runs are the tasks)")
+    with _scheduler_client(scheduler) as client:
+        if client is not None: kw["client"] = client
         t0 = time.perf_counter(); r = m.log_partition(method=method, **kw)
-    finally:
-        if scheduler is not None: kw["client"].close()
     return dict(model=repr(m), method=r.method, log_z=r.log_z, stderr=r.stderr, seconds=time.perf_counter() - t0)
 
 def text_run_logz(res:dict, # the result of `run_logz`

@@ -1,11 +1,13 @@
-"""Tests of ebm_nb.cluster: `sweep` over a Dask LocalCluster equals the local run, bit for bit, even when a worker is
-killed while it holds a task; a task's exception reaches the caller."""
+"""Tests of ebm_nb.cluster and every `client=`: `sweep`, `sample` (chains), AIS (runs) and tempering (ladders) over a
+Dask LocalCluster equal the local run, bit for bit, even when a worker is killed while it holds a task; a task's
+exception reaches the caller; a task's numba threads match its worker's."""
 import concurrent.futures
 import logging
 import os
 import signal
 import sys
 
+import numba
 import numpy as np
 import pytest
 
@@ -21,7 +23,7 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])   # the workers cann
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                        silence_logs=logging.CRITICAL,
-                                       env={"NUMBA_NUM_THREADS": "1", "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", "")})
+                                       env={"NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", "")})   # no NUMBA_NUM_THREADS: the tasks set it
     c = distributed.Client(cluster)
     yield c
     c.close(); cluster.close()
@@ -134,3 +136,71 @@ def test_cli_logz_through_a_scheduler(client, capsys):
     assert (remote["log_z"], remote["stderr"]) == (local["log_z"], local["stderr"])
     with pytest.raises(ValueError, match="scheduler"):
         eb.demo.run_logz("gaussian", method="quadrature", scheduler=client.scheduler.address)
+
+
+def test_tasks_use_the_workers_threads(client):
+    "Each worker has one thread (numba's default here is the core count): the package's tasks run one numba thread."
+    assert eb.sweep(lambda i, seed: numba.get_num_threads(), {"i": [0, 1, 2, 3]}, client=client) == [1, 1, 1, 1]
+
+
+def _user_energy(x, p):       # a user's energy, pickled by value: compiled again on each worker
+    return 0.5 * (x[0] ** 2 + 4.0 * x[1] ** 2) + p[0] * x[0] * x[1]
+
+
+def _user_grad(x, p, out):
+    out[0] = x[0] + p[0] * x[1]; out[1] = 4.0 * x[1] + p[0] * x[0]
+
+
+def _same_samples(a, b):
+    for k in ("draws", "accept_stat", "lp", "step_size", "acceptance_rate", "energy", "magnetization", "covariance", "n_leapfrog"):
+        x, y = getattr(a, k, None), getattr(b, k, None)
+        assert (x is None) == (y is None), k
+        if x is not None: assert np.array_equal(np.asarray(x), np.asarray(y)), k
+
+
+SAMPLED = {
+    "gaussian-hmc": (lambda: eb.Gaussian(mu=np.zeros(3), cov=np.diag([1.0, 4.0, 9.0])), dict(warmup=200)),
+    "gaussian-dense-metric": (lambda: eb.Gaussian(mu=np.zeros(3), cov=np.diag([1.0, 4.0, 9.0])), dict(warmup=200, metric="dense")),
+    "gaussian-nuts-diag": (lambda: eb.Gaussian(mu=np.zeros(3), cov=np.diag([1.0, 4.0, 9.0])), dict(warmup=200, method="nuts", metric="diag")),
+    "user-energy-mala": (lambda: eb.Energy(_user_energy, [0.5], dim=2, grad=_user_grad), dict(warmup=200, method="mala")),
+    "boltzmann-gibbs": (lambda: _bm(8, 3), dict()),
+    "ising-metropolis": (lambda: eb.Ising(8, 0.4), dict()),
+    "ising-wolff": (lambda: eb.Ising(8, 0.44), dict(method="wolff")),
+    "ising-energies-only": (lambda: eb.Ising(8, 0.4), dict(keep_draws=False)),
+    "ising-tempering": (lambda: eb.Ising(8, 0.44), dict(tempering=4, warmup=300)),
+    "gaussian-tempering": (lambda: eb.Gaussian(mu=np.zeros(2), cov=np.eye(2)), dict(tempering=3, warmup=300)),
+}
+
+
+@pytest.mark.parametrize("name", list(SAMPLED))
+def test_sample_on_the_cluster_equals_local(client, name):
+    make, kw = SAMPLED[name]
+    model = make()
+    local = model.sample(150, n_chains=6, seed=7, **kw)
+    _same_samples(model.sample(150, n_chains=6, seed=7, client=client, **kw), local)
+    if "tempering" in kw: assert np.array_equal(local.tempering.rung_stat, model.sample(150, n_chains=6, seed=7, client=client, **kw).tempering.rung_stat)
+
+
+def test_tempering_log_z_and_rbm_ais_on_the_cluster_equal_local(client):
+    g = eb.Gaussian(mu=np.zeros(2), cov=np.diag([1.0, 2.0]))
+    kw = dict(n_draws=300, n_chains=3, seed=4, warmup=300)
+    assert g.log_partition("tempering", client=client, **kw) == g.log_partition("tempering", **kw)
+    X = (np.random.default_rng(0).random((100, 12)) < 0.3).astype(float)
+    rbm = eb.BernoulliRBM(n_components=30, n_iter=2, random_state=0).fit(X)      # 2^12 states: exact log Z to compare
+    kw = dict(n_runs=10, n_steps=500, seed=5)
+    remote = rbm.log_partition("ais", client=client, **kw)
+    assert remote == rbm.log_partition("ais", **kw)
+    assert abs(remote.log_z - rbm.log_partition("exact").log_z) < 5 * remote.stderr + 0.05
+    with pytest.raises(TypeError, match="client"):
+        g.sample(10, client="tcp://127.0.0.1:8786")        # an address is not a client
+
+
+def test_cli_ising_through_a_scheduler(client, capsys):
+    import json
+    from ebm_nb.cli import main
+    args = ["ising", "--L", "8", "--beta", "0.4", "--n-draws", "200", "--n-chains", "5", "--json"]
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main(args + ["--scheduler", client.scheduler.address]) == 0
+    remote = json.loads(capsys.readouterr().out)
+    assert remote["observables"] == local["observables"] and remote["rhat_energy"] == local["rhat_energy"]
